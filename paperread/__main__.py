@@ -1,0 +1,3 @@
+from paperread.cli import main
+
+main()

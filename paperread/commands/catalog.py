@@ -1,0 +1,106 @@
+"""Read commands: list, show, videos, stats, search.
+
+On an up-to-date SQLite catalog these run on ``sqlite3`` alone: no SQLAlchemy,
+pydantic, httpx, Alembic or markdown-it is imported (a test checks it).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from paperread import output, queries
+from paperread.commands import CategoryOpt, JsonOpt, PaperArg, reader, state, usage_error
+
+
+class Sort(str, Enum):
+    category = "category"
+    year = "year"
+    title = "title"
+    citations = "citations"
+
+
+LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", min=1, help="Show at most N papers.")]
+
+
+def list_papers(
+    ctx: typer.Context,
+    category: CategoryOpt = None,
+    recorded: Annotated[
+        bool | None,
+        typer.Option("--recorded/--not-recorded", help="Only papers a video has (or has not) covered.", show_default=False),
+    ] = None,
+    year: Annotated[int | None, typer.Option("--year", help="Only papers from this year.")] = None,
+    since: Annotated[int | None, typer.Option("--since", help="Only papers from this year on.")] = None,
+    search: Annotated[str | None, typer.Option("--search", "-s", help="Only papers matching this text.")] = None,
+    read: Annotated[bool, typer.Option("--read", help="Only papers you have read.")] = False,
+    unread: Annotated[bool, typer.Option("--unread", help="Only papers you have not read yet.")] = False,
+    reading: Annotated[bool, typer.Option("--reading", help="Only papers you are reading now.")] = False,
+    sort: Annotated[Sort, typer.Option("--sort", help="Order of the rows.")] = Sort.category,
+    limit: LimitOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List papers: a table on a terminal, tab-separated text when piped, JSON with --json."""
+    if year is not None and since is not None:
+        usage_error("--year and --since do not go together")
+    if sum((read, unread, reading)) > 1:
+        usage_error("choose one of --read, --unread and --reading")
+    status = "read" if read else "unread" if unread else "reading" if reading else None
+    with reader(ctx) as r:
+        slug = queries.resolve_category(r, category) if category else None
+        rows = queries.iter_papers(
+            r, user=state(ctx).user, category=slug, recorded=recorded, year=year, since=since,
+            search=search, read_status=status, sort=sort.value, limit=limit,
+        )
+        output.papers(rows, as_json=as_json)
+
+
+def search(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="Words to find in keys, titles, descriptions, authors and your notes.")],
+    category: CategoryOpt = None,
+    limit: LimitOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Find papers by text (full-text index on SQLite)."""
+    if not text.strip():
+        usage_error("search needs some text")
+    with reader(ctx) as r:
+        slug = queries.resolve_category(r, category) if category else None
+        rows = queries.iter_papers(r, user=state(ctx).user, category=slug, search=text, limit=limit)
+        shown = output.papers(rows, as_json=as_json)
+    if not shown and not as_json:
+        output.message(f"no paper matches '{text}'")
+
+
+def show(ctx: typer.Context, paper: PaperArg, as_json: JsonOpt = False) -> None:
+    """Everything about one paper: links, ids, videos, citations, your note."""
+    with reader(ctx) as r:
+        found = queries.resolve_paper(r, paper)
+        detail = queries.paper_detail(r, found["id"], user=state(ctx).user)
+    output.paper_detail(detail, as_json=as_json)
+
+
+def videos(ctx: typer.Context, category: CategoryOpt = None, as_json: JsonOpt = False) -> None:
+    """The videos by date, the papers each covers, and their running time."""
+    with reader(ctx) as r:
+        slug = queries.resolve_category(r, category) if category else None
+        rows = queries.videos(r, category=slug)
+    output.videos(rows, as_json=as_json)
+
+
+def stats(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """How much of the list is recorded, overall and per category, and how far you are."""
+    with reader(ctx) as r:
+        data = queries.stats(r, user=state(ctx).user)
+    output.stats(data, as_json=as_json)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("list")(list_papers)
+    app.command()(show)
+    app.command()(videos)
+    app.command()(stats)
+    app.command()(search)

@@ -1,0 +1,94 @@
+"""Where the database is and who the user is, from flags and the environment.
+
+A plain dataclass (no pydantic): it is built on every command, read commands included.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from paperread.errors import DatabaseError
+
+DB_ENV = "PAPERREAD_DB"
+USER_ENV = "PAPERREAD_USER"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One database: an SQLAlchemy URL, and for SQLite the file behind it."""
+
+    url: str
+    sqlite_path: Path | None  # None for a server database (PostgreSQL)
+    is_default: bool = False  # the platform data dir, created on demand
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlite_path is not None
+
+    @property
+    def display(self) -> str:
+        """The URL safe to show: a password is masked."""
+        return mask_password(self.url) if self.sqlite_path is None else str(self.sqlite_path)
+
+
+_PASSWORD_RE = re.compile(r"(://[^:/@]+:)([^@]*)(@)")
+
+
+def mask_password(url: str) -> str:
+    return _PASSWORD_RE.sub(r"\1***\3", url)
+
+
+def default_db_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("paperread", appauthor=False) / "paperread.db"
+
+
+def resolve_target(db: str | None = None, environ: os._Environ[str] | dict[str, str] | None = None) -> Target:
+    """--db wins over PAPERREAD_DB, which wins over the platform's user data dir.
+
+    Each takes a file path or an SQLAlchemy URL (sqlite:///..., postgresql+psycopg://...).
+    """
+    env = os.environ if environ is None else environ
+    value = db if db else env.get(DB_ENV) or None
+    if value is None:
+        return Target(url=f"sqlite:///{default_db_path()}", sqlite_path=default_db_path(), is_default=True)
+    if "://" not in value:
+        path = Path(value).expanduser().absolute()
+        return Target(url=f"sqlite:///{path}", sqlite_path=path)
+    scheme = value.split("://", 1)[0].lower()
+    if scheme.startswith("sqlite"):
+        rest = value.split("://", 1)[1]
+        if not rest.startswith("/") or rest in ("/", "/:memory:"):
+            raise DatabaseError(
+                f"database URL '{mask_password(value)}' names no file",
+                hint="use sqlite:////absolute/path.db or a plain file path",
+            )
+        path = Path(rest[1:]).expanduser().absolute()
+        return Target(url=f"sqlite:///{path}", sqlite_path=path)
+    if scheme in ("postgresql", "postgres") or scheme.startswith("postgresql+"):
+        url = value
+        if scheme in ("postgresql", "postgres"):
+            url = "postgresql+psycopg://" + value.split("://", 1)[1]
+        return Target(url=url, sqlite_path=None)
+    raise DatabaseError(
+        f"database URL scheme '{scheme}' is not supported",
+        hint="use a file path, sqlite:///path or postgresql+psycopg://user@host/db",
+    )
+
+
+def current_user(environ: os._Environ[str] | dict[str, str] | None = None) -> str:
+    """Whose reading state and notes: PAPERREAD_USER, else the login name."""
+    env = os.environ if environ is None else environ
+    name = env.get(USER_ENV)
+    if name:
+        return name
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "me"

@@ -1,0 +1,161 @@
+"""Opening a catalog for reading, on the light road.
+
+On an up-to-date SQLite file, read commands use the standard ``sqlite3`` module only:
+this module must not import SQLAlchemy, pydantic or Alembic at import time. When the
+file is new or behind, or the database is a server, it hands over to ``engine``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+from paperread.config import Target
+from paperread.errors import DatabaseError
+
+# The Alembic revisions this code knows, oldest first; the last is the head.
+# tests/test_migrations.py keeps this in step with migrations/versions.
+KNOWN_REVISIONS: tuple[str, ...] = ("0001",)
+SCHEMA_HEAD = KNOWN_REVISIONS[-1]
+
+BUSY_TIMEOUT_MS = 10_000
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class Reader(Protocol):
+    """What the read queries need: portable SQL with :named parameters, rows as dicts."""
+
+    dialect: str  # "sqlite" or "postgresql"
+
+    def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]: ...
+
+    def stream(self, sql: str, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]: ...
+
+    def close(self) -> None: ...
+
+
+class SqliteReader:
+    dialect = "sqlite"
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        cur = self.conn.execute(sql, params or {})
+        names = [d[0] for d in cur.description or ()]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
+
+    def stream(self, sql: str, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        cur = self.conn.execute(sql, params or {})
+        names = [d[0] for d in cur.description or ()]
+        while batch := cur.fetchmany(1000):
+            for row in batch:
+                yield dict(zip(names, row))
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def connect_sqlite(path: Path) -> sqlite3.Connection:
+    """A connection with the pragmas every paperread connection uses.
+
+    WAL lets readers go on while a sync writes; the busy timeout makes two writers
+    wait for each other instead of failing with "database is locked".
+    """
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise DatabaseError(f"'{path}' is not a paperread database ({exc})") from None
+    return conn
+
+
+def check_sqlite_file(path: Path) -> bool:
+    """Validate a database path before touching it; True when the file already holds data.
+
+    Nothing is created or written here, so a bad --db leaves no trace.
+    """
+    if path.is_dir():
+        raise DatabaseError(f"database path '{path}' is a folder", hint="give a file path, e.g. catalog.db")
+    if not path.parent.is_dir():
+        raise DatabaseError(
+            f"database folder '{path.parent}' does not exist",
+            hint="create the folder first or pass another --db",
+        )
+    if not path.exists():
+        return False
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(len(_SQLITE_MAGIC))
+    except OSError as exc:
+        raise DatabaseError(f"cannot read database '{path}': {exc.strerror}") from None
+    if not head:
+        return False
+    if head != _SQLITE_MAGIC:
+        raise DatabaseError(f"'{path}' is not an SQLite database", hint="pass a paperread database with --db")
+    return True
+
+
+def schema_revision(reader: Reader) -> str | None:
+    """The Alembic revision of the database, None when it has no paperread schema."""
+    try:
+        rows = reader.rows("SELECT version_num FROM alembic_version")
+    except Exception as exc:  # sqlite3.OperationalError or SQLAlchemy's ProgrammingError
+        if "alembic_version" in str(exc):
+            return None
+        raise
+    return rows[0]["version_num"] if rows else None
+
+
+def classify_revision(revision: str | None) -> str:
+    """'empty', 'current', 'behind' or 'newer' against the head this code knows."""
+    if revision is None:
+        return "empty"
+    if revision == SCHEMA_HEAD:
+        return "current"
+    if revision in KNOWN_REVISIONS:
+        return "behind"
+    return "newer"
+
+
+def newer_error(target: Target, revision: str) -> DatabaseError:
+    return DatabaseError(
+        f"database '{target.display}' has schema revision {revision}, newer than this paperread knows ({SCHEMA_HEAD})",
+        hint="upgrade paperread (pip install -U paperread)",
+    )
+
+
+def open_reader(target: Target, *, load_builtin: bool = True) -> Reader:
+    """A reader on an up-to-date catalog, preparing a new SQLite file on first use."""
+    if target.sqlite_path is None:
+        from paperread.engine import open_server_reader
+
+        return open_server_reader(target)
+    path = target.sqlite_path
+    if target.is_default:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    if check_sqlite_file(path):
+        conn = connect_sqlite(path)
+        reader = SqliteReader(conn)
+        try:
+            revision = schema_revision(reader)
+        except sqlite3.DatabaseError as exc:
+            reader.close()
+            raise DatabaseError(f"'{path}' is not a paperread database ({exc})") from None
+        state = classify_revision(revision)
+        if state == "current":
+            return reader
+        reader.close()
+        if state == "newer":
+            raise newer_error(target, str(revision))
+    from paperread.engine import prepare_sqlite
+
+    prepare_sqlite(target, load_builtin=load_builtin)
+    return SqliteReader(connect_sqlite(path))

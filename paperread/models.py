@@ -1,0 +1,149 @@
+"""The database schema: SQLModel tables, the one authority for Alembic revisions.
+
+Counts (papers, recorded, videos) are never stored: they are computed from these rows.
+A paper is *recorded* when a video covers it, or when ``marked_recorded`` says so for a
+paper the list marks as done without a video we can name.
+
+Imported only by the write road (store, engine, migrations): read commands on SQLite go
+through ``queries`` and the standard ``sqlite3`` module and never pay for SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+# Named constraints make batch migrations on SQLite (and drops on PostgreSQL) predictable.
+SQLModel.metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def utcnow() -> dt.datetime:
+    """Timestamps are timezone-aware UTC (SQLModel stores them as UTC on every back end)."""
+    return dt.datetime.now(dt.UTC)
+
+
+class Category(SQLModel, table=True):
+    """A group of papers. ``slug`` is a path: ``vision/cnn`` lies under ``vision``."""
+
+    __tablename__ = "category"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, max_length=120)
+    name: str = Field(unique=True, max_length=200)
+    position: int = Field(default=0)
+
+
+class Paper(SQLModel, table=True):
+    __tablename__ = "paper"
+    __table_args__ = (
+        Index("ix_paper_category_id_position", "category_id", "position"),
+        Index("ix_paper_year", "year"),
+        Index("ix_paper_citation_count", "citation_count"),
+        Index("ix_paper_arxiv_id", "arxiv_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=64)
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    year: int | None = None
+    category_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("category.id", ondelete="RESTRICT"), nullable=False)
+    )
+    url: str | None = Field(default=None, sa_column=Column(Text))
+    description: str | None = Field(default=None, sa_column=Column(Text))
+    s2_id: str | None = Field(default=None, unique=True, max_length=40)
+    arxiv_id: str | None = Field(default=None, max_length=40)
+    doi: str | None = Field(default=None, max_length=200)
+    authors: str | None = Field(default=None, sa_column=Column(Text))
+    venue: str | None = Field(default=None, sa_column=Column(Text))
+    publication_date: dt.date | None = None
+    marked_recorded: bool = Field(default=False)
+    citation_count: int | None = None
+    citations_fetched_at: dt.datetime | None = None
+    position: int = Field(default=0)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+    # Bumped by every write to the row: a writer holding an older version is refused.
+    version: int = Field(default=1)
+
+
+class Video(SQLModel, table=True):
+    __tablename__ = "video"
+    __table_args__ = (Index("ix_video_date", "date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    date: dt.date
+    duration_seconds: int | None = None
+    bilibili: str | None = Field(default=None, unique=True, max_length=20)
+    youtube: str | None = Field(default=None, max_length=20)
+    zhihu: str | None = Field(default=None, max_length=40)
+    link: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class VideoPaper(SQLModel, table=True):
+    """Which papers a video covers: one video may cover many (surveys) or none (talks)."""
+
+    __tablename__ = "video_paper"
+    __table_args__ = (Index("ix_video_paper_paper_id", "paper_id"),)
+
+    video_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("video.id", ondelete="CASCADE"), primary_key=True)
+    )
+    paper_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("paper.id", ondelete="CASCADE"), primary_key=True)
+    )
+    position: int = Field(default=0)
+
+
+class CitationHistory(SQLModel, table=True):
+    """Every change of a paper's citation count, with when it was seen."""
+
+    __tablename__ = "citation_history"
+    __table_args__ = (Index("ix_citation_history_paper_id_fetched_at", "paper_id", "fetched_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    paper_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("paper.id", ondelete="CASCADE"), nullable=False)
+    )
+    citations: int
+    fetched_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Reading(SQLModel, table=True):
+    """A reader's own state for one paper: status and Markdown note, kept per user."""
+
+    __tablename__ = "reading"
+    __table_args__ = (UniqueConstraint("user_name", "paper_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_name: str = Field(max_length=120)
+    paper_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("paper.id", ondelete="CASCADE"), nullable=False)
+    )
+    status: str | None = Field(default=None, max_length=16)  # None, "reading" or "read"
+    started_at: dt.datetime | None = None
+    read_at: dt.datetime | None = None
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Watched(SQLModel, table=True):
+    __tablename__ = "watched"
+
+    user_name: str = Field(max_length=120, primary_key=True)
+    video_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("video.id", ondelete="CASCADE"), primary_key=True)
+    )
+    watched_at: dt.datetime = Field(default_factory=utcnow)
