@@ -1,0 +1,742 @@
+"""The paper-reading README format: read it into a catalog document, write one back.
+
+The README has a videos table under "## 录制完成的论文" (date, title, cover, duration, badges)
+and, under "## 所有论文", one papers table per "### <category>" heading (recorded mark, year,
+linked name, description, citation badge). Tables are told apart by their header cells, not by
+where they sit, and read with markdown-it-py's real parser: cells hold badges, ``<br />``,
+``<img>``, escapes and entities that line regexes get wrong.
+
+Reading yields the lossless CATALOG DOCUMENT (version 1) that ``export json`` writes; writing
+takes one. Text is escaped on the way out so that any title survives a write then a read, and
+nothing in a cell can break the table or inject HTML.
+
+markdown-it-py is imported only inside the parsing code: commands that merely need the
+constants or the writer do not pay for it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, quote, urlsplit
+
+from paperread import values
+from paperread.errors import InputError
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
+
+CATALOG_FORMAT = "paperread"
+CATALOG_VERSION = 1
+
+KNOWN_CATEGORY_SLUGS: dict[str, str] = {
+    "计算机视觉 - CNN": "vision/cnn",
+    "计算机视觉 - Transformer": "vision/transformer",
+    "计算机视觉 - Object Detection": "vision/detection",
+    "计算机视觉 - 对比学习": "vision/contrastive",
+    "计算机视觉 - 视频理解": "vision/video",
+    "生成模型": "generative",
+    "多模态学习": "multimodal",
+    "自然语言处理 - Transformer": "nlp/transformer",
+    "系统": "systems",
+    "图神经网络": "gnn",
+    "优化算法": "optimization",
+    "新领域应用": "applications",
+}
+
+TITLE_HEADING = "深度学习论文精读"
+VIDEOS_HEADING = "录制完成的论文"
+PAPERS_HEADING = "所有论文"
+VIDEO_COLUMNS = ("日期", "标题", "封面", "时长", "视频（播放数）")
+PAPER_COLUMNS = ("已录制", "年份", "名字", "简介", "引用")
+RECORDED_MARK = "✅"
+
+# A category heading splits into parent and child at a dash with spaces around it.
+_PARENT_CHILD_RE = re.compile(r"\s+[-–—－]\s+")
+_FOOTNOTE_REF_RE = re.compile(r"\s*\[\^[^\]\s]*\]")
+_BR_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_S2_PAPER_PATH_RE = re.compile(r"/paper/(?:.*/)?([0-9a-fA-F]{40})/?$")
+# Inline markdown that plain text must not trigger; `~` is GitHub's strikethrough.
+_MD_ESCAPED = frozenset("\\`*_[]|~")
+# `& < >` as entities so no HTML gets through; a carriage return would end the row.
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
+# What a link destination may hold unencoded: no space, parentheses, pipes or angle brackets.
+_URL_SAFE = "!#$%&'*+,-./:;=?@[]_~"
+
+_SHIELDS_HOST = "img.shields.io"
+_S2_API_PAPER = "https://api.semanticscholar.org/graph/v1/paper/"
+_S2_PAGE = "https://www.semanticscholar.org/paper/"
+_BILIBILI_API_VIEW = "https://api.bilibili.com/x/web-interface/view?bvid="
+_ZHIHU_API_ZVIDEO = "https://www.zhihu.com/api/v4/zvideos/"
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """A catalog document read from a README, and the rows that could not be read.
+
+    ``problems`` holds (line number, message) for every row that was skipped, so a caller can
+    report them: nothing in the README disappears without a word.
+    """
+
+    catalog: dict[str, Any]
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+
+# --- reading: from markdown tokens to cells -------------------------------------------------
+
+
+@dataclass
+class _Link:
+    href: str
+    text: str = ""
+
+
+@dataclass
+class _Cell:
+    """A table cell (or heading) as plain text plus the links and image sources inside it."""
+
+    text: str = ""
+    links: list[_Link] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
+
+    @property
+    def line(self) -> str:
+        """The text on one line, whitespace collapsed: how titles and names are stored."""
+        return " ".join(self.text.split())
+
+
+@dataclass
+class _Table:
+    heading: str | None
+    line: int
+    header: list[str]
+    rows: list[tuple[int, list[_Cell]]]
+
+    def column(self, name: str) -> int | None:
+        """Index of the first header cell starting with ``name`` ("视频" finds "视频（播放数）")."""
+        return next((i for i, h in enumerate(self.header) if h.startswith(name)), None)
+
+
+def _cell(inline: Token) -> _Cell:
+    """Flatten an inline token: ``<br>`` becomes a newline, footnote refs and other HTML go.
+
+    Escapes and entities arrive as separate ``text_special`` tokens (``text_join`` is off),
+    so an escaped ``\\[^1]`` written by :func:`write_readme` is kept while a real footnote
+    reference ``[^1]`` in a plain text token is dropped.
+    """
+    cell = _Cell()
+    parts: list[str] = []
+    link: _Link | None = None
+    for child in inline.children or []:
+        piece = ""
+        if child.type == "text":
+            piece = _FOOTNOTE_REF_RE.sub("", child.content)
+        elif child.type in ("text_special", "code_inline"):
+            piece = child.content
+        elif child.type in ("softbreak", "hardbreak"):
+            piece = "\n"
+        elif child.type == "html_inline" and _BR_RE.fullmatch(child.content.strip()):
+            piece = "\n"
+        elif child.type == "image":
+            cell.images.append(str(child.attrGet("src") or ""))
+        elif child.type == "link_open":
+            link = _Link(str(child.attrGet("href") or ""))
+            cell.links.append(link)
+        elif child.type == "link_close":
+            link = None
+        parts.append(piece)
+        if link is not None:
+            link.text += piece
+    cell.text = "".join(parts)
+    for found in cell.links:
+        found.text = " ".join(found.text.split())
+    return cell
+
+
+def _tables(text: str) -> list[_Table]:
+    """Every table in the document with the nearest heading above it."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").enable("table").disable("text_join").parse(text)
+    tables: list[_Table] = []
+    heading: str | None = None
+    current: _Table | None = None
+    row: list[_Cell] = []
+    row_line = 0
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open":
+            heading = _cell(tokens[index + 1]).line
+        elif token.type == "table_open":
+            current = _Table(heading, _line(token), [], [])
+            tables.append(current)
+        elif token.type == "tr_open":
+            row, row_line = [], _line(token)
+        elif token.type == "inline" and current is not None and tokens[index - 1].type in (
+            "th_open",
+            "td_open",
+        ):
+            row.append(_cell(token))
+        elif token.type == "tr_close" and current is not None:
+            if current.header:
+                current.rows.append((row_line, row))
+            else:
+                current.header = [c.line for c in row]
+        elif token.type == "table_close":
+            current = None
+    return tables
+
+
+def _line(token: Token) -> int:
+    """1-based line number where a block token starts."""
+    return token.map[0] + 1 if token.map else 0
+
+
+# --- reading: values out of cells -----------------------------------------------------------
+
+
+def _query_param(url: str, name: str) -> str | None:
+    """The first value of query parameter ``name`` in ``url``, decoded; None if absent."""
+    try:
+        return (parse_qs(urlsplit(url).query).get(name) or [None])[0]
+    except ValueError:
+        return None
+
+
+def _s2_id_from_url(url: str) -> str | None:
+    """The S2 id in a semanticscholar.org paper page or API link, else None."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return None
+    if host != "semanticscholar.org" and not host.endswith(".semanticscholar.org"):
+        return None
+    match = _S2_PAPER_PATH_RE.search(parts.path)
+    return match.group(1).lower() if match else None
+
+
+def _s2_id(cell: _Cell) -> str | None:
+    """The paper id in the citation cell: the badge's ``url`` parameter, else the page link."""
+    for src in cell.images:
+        inner = _query_param(src, "url")
+        found = _s2_id_from_url(inner) if inner else None
+        if found:
+            return found
+    return next(filter(None, (_s2_id_from_url(link.href) for link in cell.links)), None)
+
+
+def _badge_video_id(src: str) -> tuple[str, str] | None:
+    """(site, id) named by a shields.io view-count badge, else None."""
+    try:
+        parts = urlsplit(src)
+        if (parts.hostname or "").lower() != _SHIELDS_HOST:
+            return None
+        youtube = re.fullmatch(r"/youtube/views/([^/]+)", parts.path)
+        if youtube:
+            return "youtube", values.parse_youtube(youtube.group(1))
+        inner = _query_param(src, "url") or ""
+        bvid = _query_param(inner, "bvid")
+        if bvid:
+            return "bilibili", values.parse_bilibili(bvid)
+        zhihu = re.search(r"/zvideos/(\d+)", urlsplit(inner).path)
+        if zhihu:
+            return "zhihu", values.parse_zhihu(zhihu.group(1))
+    except (ValueError, InputError):
+        return None
+    return None
+
+
+_SITE_PARSERS = {
+    "bilibili": values.parse_bilibili,
+    "youtube": values.parse_youtube,
+    "zhihu": values.parse_zhihu,
+}
+
+
+def _video_ids(cell: _Cell) -> dict[str, str | None]:
+    """The first bilibili, YouTube and zhihu id in the badges cell: links first, then badges."""
+    found: dict[str, str | None] = dict.fromkeys(_SITE_PARSERS)
+    for link in _http_links(cell):
+        for site, parse in _SITE_PARSERS.items():
+            if found[site] is None:
+                try:
+                    found[site] = parse(link.href)
+                except InputError:
+                    pass
+    for src in cell.images:
+        badge = _badge_video_id(src)
+        if badge and found[badge[0]] is None:
+            found[badge[0]] = badge[1]
+    return found
+
+
+def _http_links(cell: _Cell) -> list[_Link]:
+    """Links to documents (http or https); in-page anchors and other schemes are not."""
+    kept = []
+    for link in cell.links:
+        try:
+            link.href = values.check_http_url(link.href)
+        except InputError:
+            continue
+        kept.append(link)
+    return kept
+
+
+def _name_form(name: str) -> str:
+    """A paper name folded for the by-name match: case, spaces, '-', '·', '.' ignored."""
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    return re.sub(r"[\s\-·.]+", "", folded)
+
+
+# --- reading: categories, papers, videos ----------------------------------------------------
+
+
+def _heading_form(name: str) -> str:
+    """A heading folded for lookup: width forms unified, whitespace collapsed, ' - ' spaced."""
+    return _PARENT_CHILD_RE.sub(" - ", " ".join(unicodedata.normalize("NFKC", name).split()))
+
+
+_KNOWN_BY_FORM = {_heading_form(name): slug for name, slug in KNOWN_CATEGORY_SLUGS.items()}
+_KNOWN_PARENTS = {
+    _heading_form(name).split(" - ")[0]: slug.split("/")[0]
+    for name, slug in KNOWN_CATEGORY_SLUGS.items()
+    if "/" in slug
+}
+
+
+def category_slug(name: str, position: int) -> str:
+    """The slug for a category heading; ``position`` (1-based) names it when nothing else can.
+
+    Known headings use :data:`KNOWN_CATEGORY_SLUGS`. Others become ``parent/child`` from a
+    "Parent - Child" heading, reusing a known parent's slug ("计算机视觉 - 3D" gives
+    "vision/3d"), else the slugified heading; a heading with no ASCII to slugify gives
+    ``category-<position>``.
+    """
+    form = _heading_form(name)
+    if form in _KNOWN_BY_FORM:
+        return _KNOWN_BY_FORM[form]
+    parent, _, child = form.partition(" - ")
+    parts = [_KNOWN_PARENTS.get(parent) or values.slugify_key(parent)]
+    if child:
+        parts.append(values.slugify_key(child))
+    if not all(parts):
+        return f"category-{position}"
+    return "/".join(parts)
+
+
+def _new_paper(title: str, year: int, category: str) -> dict[str, Any]:
+    """A paper in the catalog document's key order, fields the README lacks set empty."""
+    return {
+        "key": "",
+        "title": title,
+        "year": year,
+        "category": category,
+        "url": None,
+        "description": None,
+        "s2_id": None,
+        "arxiv_id": None,
+        "doi": None,
+        "authors": None,
+        "venue": None,
+        "publication_date": None,
+        "recorded": False,
+        "citations": None,
+        "citations_fetched_at": None,
+        "citation_history": [],
+        "reading": [],
+    }
+
+
+def _read_paper(table: _Table, cells: list[_Cell], category: str) -> dict[str, Any]:
+    """One papers-table row; raises InputError when it has no name or a bad year."""
+    recorded_col, year_col, name_col = (table.column(c) for c in PAPER_COLUMNS[:3])
+    description_col, citation_col = table.column(PAPER_COLUMNS[3]), table.column(PAPER_COLUMNS[4])
+    name_cell = cells[name_col] if name_col is not None else _Cell()
+    links = _http_links(name_cell)
+    title = (links[0].text if links else "") or name_cell.line
+    if not title:
+        raise InputError("paper row has no name")
+    year_text = cells[year_col].line if year_col is not None else ""
+    paper = _new_paper(title, values.parse_year(year_text), category)
+    if links:
+        paper["url"] = links[0].href
+        paper["arxiv_id"] = values.arxiv_id_from_url(links[0].href)
+        if "doi.org/" in links[0].href:
+            try:
+                paper["doi"] = values.normalize_doi(links[0].href)
+            except InputError:
+                pass
+    if description_col is not None:
+        paper["description"] = cells[description_col].text.strip() or None
+    if citation_col is not None:
+        paper["s2_id"] = _s2_id(cells[citation_col])
+    if recorded_col is not None:
+        paper["recorded"] = RECORDED_MARK in cells[recorded_col].text
+    return paper
+
+
+def _paper_key(paper: dict[str, Any], position: int, taken: set[str]) -> str:
+    """Key from the name; names with no ASCII fall back to the arXiv id, S2 id or position."""
+    base = (
+        values.slugify_key(paper["title"])
+        or (paper["arxiv_id"] and "arxiv-" + paper["arxiv_id"].lower().replace("/", "-"))
+        or (paper["s2_id"] and "s2-" + paper["s2_id"][:8])
+        or f"paper-{position}"
+    )
+    return values.unique_key(base, taken)
+
+
+class _PaperIndex:
+    """Finds the papers a video's link points at: by link target, then by link text."""
+
+    def __init__(self, papers: list[dict[str, Any]]) -> None:
+        self._by_target: dict[str, list[str]] = {}
+        self._by_name: dict[str, list[str]] = {}
+        for paper in papers:
+            if paper["url"]:
+                self._add(self._by_target, values.normalize_url_for_match(paper["url"]), paper)
+            if paper["s2_id"]:
+                self._add(self._by_target, f"s2:{paper['s2_id']}", paper)
+            self._add(self._by_name, _name_form(paper["title"]), paper)
+
+    @staticmethod
+    def _add(index: dict[str, list[str]], form: str, paper: dict[str, Any]) -> None:
+        index.setdefault(form, []).append(paper["key"])
+
+    def covered(self, link: _Link) -> list[str]:
+        s2_id = _s2_id_from_url(link.href)
+        target = f"s2:{s2_id}" if s2_id else values.normalize_url_for_match(link.href)
+        if target in self._by_target:
+            return self._by_target[target]
+        return self._by_name.get(_name_form(link.text), []) if link.text else []
+
+
+def _read_video(table: _Table, cells: list[_Cell], index: _PaperIndex) -> dict[str, Any]:
+    """One videos-table row; raises InputError for a bad date or duration or no title."""
+    date_col, title_col, _, duration_col, badges_col = (table.column(c) for c in VIDEO_COLUMNS)
+    date_text = cells[date_col].line if date_col is not None else ""
+    when = values.parse_date(date_text)
+    title_cell = cells[title_col] if title_col is not None else _Cell()
+    if not title_cell.line:
+        raise InputError("video row has no title")
+    duration_text = cells[duration_col].line if duration_col is not None else ""
+    links = _http_links(title_cell)
+    covered: list[str] = []
+    for link in links:
+        covered += [key for key in index.covered(link) if key not in covered]
+    ids = _video_ids(cells[badges_col]) if badges_col is not None else dict.fromkeys(_SITE_PARSERS)
+    return {
+        "date": when.isoformat(),
+        "title": title_cell.line,
+        "duration_seconds": values.parse_duration(duration_text) if duration_text else None,
+        "bilibili": ids["bilibili"],
+        "youtube": ids["youtube"],
+        "zhihu": ids["zhihu"],
+        "link": links[0].href if links else None,
+        "papers": covered,
+        "watched_by": [],
+    }
+
+
+def _kind(table: _Table) -> str | None:
+    """"videos" or "papers" by the header cells that identify each table, else None."""
+    if table.column(VIDEO_COLUMNS[0]) is not None and table.column(VIDEO_COLUMNS[1]) is not None:
+        return "videos"
+    if table.column(PAPER_COLUMNS[1]) is not None and table.column(PAPER_COLUMNS[2]) is not None:
+        return "papers"
+    return None
+
+
+def read_readme(text: str, *, source: str = "input") -> ReadResult:
+    """Read a paper-reading README into a catalog document (version 1).
+
+    Rows that cannot be read (a bad year or date, no name) are skipped and listed in
+    ``problems``. ``source`` names the text in the error raised when it is not this format
+    at all (neither a videos table nor a papers table).
+    """
+    by_kind: dict[str | None, list[_Table]] = {"videos": [], "papers": [], None: []}
+    for table in _tables(text):
+        by_kind[_kind(table)].append(table)
+    video_tables, paper_tables = by_kind["videos"], by_kind["papers"]
+    if not video_tables and not paper_tables:
+        raise InputError(
+            f"{source} is not a paper-reading README: it has no videos table "
+            f"({' | '.join(VIDEO_COLUMNS[:2])}) and no papers table ({' | '.join(PAPER_COLUMNS[1:3])})"
+        )
+    problems: list[tuple[int, str]] = [
+        (t.line, f"table with columns {' | '.join(t.header)} is neither videos nor papers; skipped")
+        for t in by_kind[None]
+    ]
+    categories, papers = _read_papers(paper_tables, problems)
+    videos = _read_videos(video_tables, _PaperIndex(papers), problems)
+    problems.sort()
+    catalog = {
+        "format": CATALOG_FORMAT,
+        "version": CATALOG_VERSION,
+        "categories": categories,
+        "papers": papers,
+        "videos": videos,
+    }
+    return ReadResult(catalog, problems)
+
+
+def _read_papers(
+    tables: list[_Table], problems: list[tuple[int, str]]
+) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
+    """Categories in document order and their papers, keyed; unreadable rows go to problems."""
+    categories: list[dict[str, str]] = []
+    slug_by_name: dict[str, str] = {}
+    by_category: dict[str, list[dict[str, Any]]] = {}
+    for table in tables:
+        name = table.heading or PAPERS_HEADING
+        if name not in slug_by_name:
+            slug = category_slug(name, len(categories) + 1)
+            slug = values.unique_key(slug, {c["slug"] for c in categories})
+            slug_by_name[name] = slug
+            categories.append({"slug": slug, "name": name})
+            by_category[slug] = []
+        slug = slug_by_name[name]
+        for line, cells in table.rows:
+            try:
+                by_category[slug].append(_read_paper(table, cells, slug))
+            except InputError as error:
+                problems.append((line, f"paper row skipped: {error.message}"))
+    papers = [paper for category in categories for paper in by_category[category["slug"]]]
+    taken: set[str] = set()
+    for position, paper in enumerate(papers, start=1):
+        paper["key"] = _paper_key(paper, position, taken)
+        taken.add(paper["key"])
+    return categories, papers
+
+
+def _read_videos(
+    tables: list[_Table], index: _PaperIndex, problems: list[tuple[int, str]]
+) -> list[dict[str, Any]]:
+    """Videos oldest first (the README lists newest first); unreadable rows go to problems."""
+    videos: list[dict[str, Any]] = []
+    for table in tables:
+        for line, cells in table.rows:
+            try:
+                videos.append(_read_video(table, cells, index))
+            except InputError as error:
+                problems.append((line, f"video row skipped: {error.message}"))
+    videos.reverse()
+    videos.sort(key=lambda video: video["date"])
+    return videos
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def _escape(text: str) -> str:
+    """Markdown for literal text in a table cell: reads back as exactly ``text``.
+
+    ``|`` and inline markup get a backslash, ``& < >`` and a carriage return become
+    entities (so no HTML gets through and the row stays one line), a newline becomes
+    ``<br />``, which the reader turns back into a newline.
+    """
+    out = []
+    for ch in text:
+        if ch == "\n":
+            out.append("<br />")
+        elif ch in _ENTITIES:
+            out.append(_ENTITIES[ch])
+        elif ch in _MD_ESCAPED:
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _escape_before_link(text: str) -> str:
+    """:func:`_escape` for text a link follows: a final ``!`` would turn the link into an image."""
+    escaped = _escape(text)
+    return escaped[:-1] + "\\!" if escaped.endswith("!") else escaped
+
+
+def _escape_heading(text: str) -> str:
+    """Like :func:`_escape`, plus ``#`` which a heading would drop at its end."""
+    return _escape(text).replace("#", "\\#")
+
+
+def _md_link(text: str, url: str) -> str:
+    """``[text](url)`` with the URL checked and percent-encoded where markdown needs it."""
+    return f"[{_escape(text)}]({quote(values.check_http_url(url), safe=_URL_SAFE)})"
+
+
+def _table_head(columns: tuple[str, ...]) -> list[str]:
+    return ["| " + " | ".join(columns) + " |", "|" + "|".join(" --- " for _ in columns) + "|"]
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _s2_badge(s2_id: str) -> str:
+    api = quote(f"{_S2_API_PAPER}{values.normalize_s2_id(s2_id)}?fields=citationCount", safe="")
+    src = f"https://{_SHIELDS_HOST}/badge/dynamic/json?label=citation&query=citationCount&url={api}"
+    return f"[![citation]({src})]({_S2_PAGE}{s2_id.lower()})"
+
+
+def _video_badges(video: dict[str, Any]) -> str:
+    badges = []
+    if video.get("bilibili"):
+        api = quote(_BILIBILI_API_VIEW + values.parse_bilibili(video["bilibili"]), safe="")
+        src = (
+            f"https://{_SHIELDS_HOST}/badge/dynamic/json?label=views&style=social&logo=bilibili"
+            f"&query=data.stat.view&url={api}"
+        )
+        badges.append(f"[![bilibili]({src})]({values.bilibili_url(video['bilibili'])})")
+    if video.get("youtube"):
+        src = f"https://{_SHIELDS_HOST}/youtube/views/{values.parse_youtube(video['youtube'])}?style=social"
+        badges.append(f"[![]({src})]({values.youtube_url(video['youtube'])})")
+    if video.get("zhihu"):
+        src = (
+            f"https://{_SHIELDS_HOST}/badge/dynamic/json?label=views&style=social&logo=zhihu"
+            f"&query=video.play_count&url={_ZHIHU_API_ZVIDEO}{values.parse_zhihu(video['zhihu'])}"
+        )
+        badges.append(f"[![zhihu]({src})]({values.zhihu_url(video['zhihu'])})")
+    return "<br />".join(badges)
+
+
+def _paper_target(paper: dict[str, Any]) -> str | None:
+    """Where a video title links a paper: its URL, else its Semantic Scholar page."""
+    if paper["url"]:
+        return paper["url"]
+    return f"{_S2_PAGE}{paper['s2_id']}" if paper.get("s2_id") else None
+
+
+def _free_match(title: str, name: str, spans: list[tuple[int, int, str]]) -> tuple[int, int] | None:
+    """First case-insensitive occurrence of ``name`` in ``title`` not inside a linked span."""
+    for match in re.finditer(re.escape(name), title, re.IGNORECASE):
+        if all(match.end() <= start or match.start() >= end for start, end, _ in spans):
+            return match.span()
+    return None
+
+
+def _video_title_cell(video: dict[str, Any], papers: dict[str, dict[str, Any]]) -> str:
+    """The title with each covered paper's name linked where it occurs, as the README does.
+
+    A covered paper whose name is not in the title gets a link with no text after it, and
+    a link to something that is no covered paper (a survey, a book) wraps the whole title
+    (or, when spans are taken or the title is itself a paper's name, leads as an empty link),
+    so that reading the row back finds the same papers and the same title text.
+    """
+    title = video["title"]
+    link = video.get("link")
+    link_form = values.normalize_url_for_match(link) if link else None
+    spans: list[tuple[int, int, str]] = []
+    trailing: list[str] = []
+    covered = [papers[key] for key in video["papers"]]
+    for paper in sorted(covered, key=lambda p: -len(p["title"])):
+        target = _paper_target(paper)
+        if target is None:
+            continue  # nothing to link to: the format cannot say this video covers it
+        if link and values.normalize_url_for_match(target) == link_form:
+            target = link  # the same document: keep the video's own spelling of the link
+        found = _free_match(title, paper["title"], spans)
+        if found:
+            spans.append((*found, target))
+        else:
+            trailing.append(target)
+    leading = ""
+    targets = {values.normalize_url_for_match(t) for t in [s[2] for s in spans] + trailing}
+    if link and link_form not in targets:
+        names = {_name_form(p["title"]) for p in papers.values()}
+        if spans or _name_form(title) in names:
+            leading = _md_link("", link)
+        else:
+            spans.append((0, len(title), link))
+    pieces, cursor = [leading], 0
+    for start, end, target in sorted(spans):
+        pieces += [_escape_before_link(title[cursor:start]), _md_link(title[start:end], target)]
+        cursor = end
+    tail = title[cursor:]
+    pieces.append(_escape_before_link(tail) if trailing else _escape(tail))
+    pieces += [_md_link("", target) for target in trailing]
+    return "".join(pieces)
+
+
+def _video_row(video: dict[str, Any], papers: dict[str, dict[str, Any]]) -> str:
+    """One videos-table row; a bad id or link raises InputError naming the video."""
+    duration = video.get("duration_seconds")
+    try:
+        return _row(
+            [
+                values.format_readme_date(values.parse_date(video["date"])),
+                _video_title_cell(video, papers),
+                "",
+                values.format_duration(duration) if duration is not None else "",
+                _video_badges(video),
+            ]
+        )
+    except InputError as error:
+        raise InputError(f"video '{video['title']}': {error.message}") from None
+
+
+def _paper_row(paper: dict[str, Any]) -> str:
+    """One papers-table row; a bad id or link raises InputError naming the paper."""
+    try:
+        name = _md_link(paper["title"], paper["url"]) if paper["url"] else _escape(paper["title"])
+        return _row(
+            [
+                RECORDED_MARK if paper["recorded"] else "",
+                str(paper["year"]),
+                name,
+                _escape(paper["description"] or ""),
+                _s2_badge(paper["s2_id"]) if paper.get("s2_id") else "",
+            ]
+        )
+    except InputError as error:
+        raise InputError(f"paper '{paper['key']}': {error.message}") from None
+
+
+def _check_references(catalog: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Papers by key, after checking every category and paper reference resolves."""
+    slugs = {category["slug"] for category in catalog["categories"]}
+    papers = {paper["key"]: paper for paper in catalog["papers"]}
+    for paper in catalog["papers"]:
+        if paper["category"] not in slugs:
+            raise InputError(
+                f"paper '{paper['key']}' is in category '{paper['category']}' which the catalog does not list"
+            )
+    for video in catalog["videos"]:
+        for key in video["papers"]:
+            if key not in papers:
+                raise InputError(
+                    f"video '{video['title']}' covers paper '{key}' which the catalog does not hold"
+                )
+    return papers
+
+
+def write_readme(catalog: dict[str, Any]) -> str:
+    """The catalog document as a paper-reading README, which :func:`read_readme` reads back.
+
+    Videos go newest first with their site badges; then a counts line and one papers table
+    per category in document order. Raises InputError if the document refers to a category
+    or paper it does not hold, or holds a link that is not http(s). A video's tie to a paper
+    with neither URL nor Semantic Scholar id cannot be written: the format ties them by links.
+    """
+    papers = _check_references(catalog)
+    videos = sorted(catalog["videos"], key=_video_date)
+    total, recorded = len(catalog["papers"]), sum(1 for p in catalog["papers"] if p["recorded"])
+    lines = [f"# {TITLE_HEADING}", "", f"## {VIDEOS_HEADING}", "", *_table_head(VIDEO_COLUMNS)]
+    lines += [_video_row(video, papers) for video in reversed(videos)]
+    lines += ["", f"## {PAPERS_HEADING}", "", f"总论文数 {total}，录制完成数 {recorded}", ""]
+    for category in catalog["categories"]:
+        lines += [f"### {_escape_heading(category['name'])}", "", *_table_head(PAPER_COLUMNS)]
+        lines += [_paper_row(p) for p in catalog["papers"] if p["category"] == category["slug"]]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _video_date(video: dict[str, Any]) -> date:
+    """The video's date, or InputError naming the video."""
+    try:
+        return values.parse_date(video["date"])
+    except InputError as error:
+        raise InputError(f"video '{video['title']}': {error.message}") from None
+
