@@ -3,9 +3,10 @@
     python data/build_catalog.py path/to/README.md > data/catalog.json
 
 The README reader derives paper keys from names; names with no ASCII in them (Chinese
-names) would get id-based keys such as ``s2-0de0c324``, so KEY_OVERRIDES gives those papers
-readable keys, by title. Rows the reader skipped and video ids shared by two videos are
-reported on stderr; the catalog is written either way, so look at them.
+names) get readable keys from ``paperread.readme.KNOWN_PAPER_KEYS`` (by title), the same
+ones ``paperread import`` gives them, and ``apply_key_overrides`` checks they all apply.
+Rows the reader skipped and video ids shared by two videos are reported on stderr; the
+catalog is written either way, so look at them.
 
 The built-in catalog carries each paper's name, year, link, ids and its short description
 (the issue asks for them: they are what `search` finds); ``--no-descriptions`` leaves the
@@ -22,20 +23,15 @@ from pathlib import Path
 from typing import Any
 
 try:
-    from paperread.readme import read_readme
+    from paperread.readme import KNOWN_PAPER_KEYS, read_readme
 except ImportError:  # run from a source checkout without installing
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from paperread.readme import read_readme
+    from paperread.readme import KNOWN_PAPER_KEYS, read_readme
 
 from paperread.values import is_valid_key
 
-KEY_OVERRIDES = {
-    "参数服务器": "parameter-server",
-    "图神经网络介绍": "gnn-intro",
-    "为什么超大的模型泛化性不错": "rethinking-generalization",
-    "为什么Momentum有效": "momentum",
-    "指导数学直觉": "math-intuition",
-}
+# The readable keys for names without ASCII; kept in readme.py so that imports use them too.
+KEY_OVERRIDES = KNOWN_PAPER_KEYS
 
 
 def apply_key_overrides(catalog: dict[str, Any], overrides: dict[str, str]) -> None:

@@ -17,8 +17,13 @@ target_metadata = SQLModel.metadata
 
 
 def _include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """The SQLite FTS5 index is managed by hand in the migrations, not by autogenerate."""
-    return not (type_ == "table" and name is not None and name.startswith("paper_fts"))
+    """The search indexes are managed by hand in the migrations, not by autogenerate:
+    SQLite's FTS5 table (0001) and PostgreSQL's trigram indexes (0002)."""
+    if name is None:
+        return True
+    if type_ == "table" and name.startswith("paper_fts"):
+        return False
+    return not (type_ == "index" and name.startswith("ix_paper_trgm_"))
 
 
 def _run(connection) -> None:

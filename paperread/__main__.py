@@ -1,3 +1,3 @@
-from paperread.cli import main
+from paperread.start import main
 
 main()

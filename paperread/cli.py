@@ -3,16 +3,19 @@ PaperreadError becomes one line on stderr and an exit code."""
 
 from __future__ import annotations
 
+import copy
 import os
 import sqlite3
 import sys
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
+from typer.main import get_command_name
 
 from paperread import __version__
-from paperread.commands import AppState, catalog, dbadmin
+from paperread.commands import AppState, catalog, curate, dbadmin, io, reading, sync
 from paperread.errors import PaperreadError
 
 
@@ -41,11 +44,66 @@ class PaperreadGroup(TyperGroup):
         except Exception as exc:
             if type(exc).__module__.startswith(("typer", "click")) or os.environ.get("PAPERREAD_DEBUG"):
                 raise
+            if _is_server_trouble(exc):  # e.g. PostgreSQL went away, or a lock wait timed out
+                output.error(
+                    _scrub(ctx, f"database error: {_first_line(getattr(exc, 'orig', None) or exc)}"),
+                    "the database server may be unreachable or busy; try again",
+                )
+                raise typer.Exit(1) from None
             output.error(
-                f"internal error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+                _scrub(ctx, f"internal error: {type(exc).__name__}: {_first_line(exc)}"),
                 "rerun with PAPERREAD_DEBUG=1 for a traceback, and please report it",
             )
             raise typer.Exit(1) from None
+
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """Usage errors as one line too (``error: ...``, exit 2) instead of click's block."""
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        from paperread import output
+
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except typer.Abort:
+            output.error("aborted; nothing was changed")
+            sys.exit(1)
+        except Exception as exc:
+            if not _is_click_error(exc):
+                raise
+            command = getattr(getattr(exc, "ctx", None), "command_path", None) or "paperread"
+            output.error(_first_line(exc.format_message()), f"see '{command} --help'")
+            sys.exit(exc.exit_code)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _is_click_error(exc: BaseException) -> bool:
+    """Typer's bundled click exceptions (UsageError, BadParameter, ...), found by shape:
+    Typer exports no base class for them."""
+    return hasattr(exc, "format_message") and isinstance(getattr(exc, "exit_code", None), int)
+
+
+def _first_line(exc: object) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+
+
+def _is_server_trouble(exc: BaseException) -> bool:
+    """SQLAlchemy's OperationalError (checked by name: cli.py must not import SQLAlchemy)."""
+    return any(
+        cls.__name__ == "OperationalError" and cls.__module__.startswith("sqlalchemy")
+        for cls in type(exc).__mro__
+    )
+
+
+def _scrub(ctx: Any, text: str) -> str:
+    """No password of the --db URL (or PAPERREAD_DB) ever reaches the terminal."""
+    try:
+        db = ctx.obj.db if isinstance(ctx.obj, AppState) else ctx.params.get("db")
+        from paperread.config import resolve_target
+
+        return resolve_target(db).scrub(text)
+    except Exception:
+        return text
 
 
 app = typer.Typer(
@@ -84,9 +142,67 @@ def _global(
     ctx.obj = AppState(db=db)
 
 
-for group in (catalog, dbadmin):
+for group in (catalog, curate, reading, sync, io, dbadmin):
     group.register(app)
 
 
 def main() -> None:
-    app(prog_name="paperread")
+    app_for(sys.argv[1:], os.environ)(prog_name="paperread")
+
+
+# ---------------------------------------------------------------------------- start-up
+
+
+def app_for(args: list[str], environ: Mapping[str, str]) -> typer.Typer:
+    """The app with only the command that ``args`` names (or that Tab completes inside).
+
+    Typer turns every command it is given into a click command on each start, inspecting
+    every signature: about 1 ms a command, paid by every run and every Tab. The whole app
+    is kept for --help, a missing or unknown command (its suggestions) and Tab on the
+    command name itself.
+    """
+    name = _command_name(_words_before_cursor(args, environ))
+    if name is None:
+        return app
+    commands = [c for c in app.registered_commands if (c.name or get_command_name(c.callback.__name__)) == name]
+    groups = [g for g in app.registered_groups if g.name == name]
+    if not commands and not groups:
+        return app
+    trimmed = copy.copy(app)
+    trimmed.registered_commands = commands
+    trimmed.registered_groups = groups
+    return trimmed
+
+
+def _words_before_cursor(args: list[str], environ: Mapping[str, str]) -> list[str]:
+    """The words given so far: ``args``, or when a shell asks for completions, the words
+    before the one being completed."""
+    if "_PAPERREAD_COMPLETE" not in environ:
+        return args
+    import shlex
+
+    try:
+        if "COMP_WORDS" in environ:  # bash
+            return shlex.split(environ["COMP_WORDS"])[1 : int(environ.get("COMP_CWORD", "0"))]
+        line = environ.get("_TYPER_COMPLETE_ARGS", "")  # zsh, fish, PowerShell
+        words = shlex.split(line)[1:]
+        return words if line.endswith(" ") else words[:-1]
+    except ValueError:  # unbalanced quotes, a bad COMP_CWORD
+        return []
+
+
+def _command_name(words: list[str]) -> str | None:
+    """The first word that is not a global option, or None if a global flag comes first."""
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+        elif word == "--db":
+            skip = True
+        elif word.startswith("--db="):
+            continue
+        elif word.startswith("-"):
+            return None
+        else:
+            return word
+    return None

@@ -34,11 +34,55 @@ class Target:
         return mask_password(self.url) if self.sqlite_path is None else str(self.sqlite_path)
 
 
-_PASSWORD_RE = re.compile(r"(://[^:/@]+:)([^@]*)(@)")
+    def scrub(self, text: str) -> str:
+        """``text`` (an error message, say) with this URL's password masked wherever it appears."""
+        for secret in sorted(url_secrets(self.url), key=len, reverse=True):
+            text = text.replace(secret, "***")
+        return text
+
+
+_QUERY_PASSWORD_RE = re.compile(r"(?i)((?:^|&)password=)([^&]*)")
+
+
+def _split_url(url: str) -> tuple[str, str, str, str] | None:
+    """(scheme://, user info, @host/path, ?query) of a URL with a password, else None.
+
+    The user info ends at the LAST '@' so that an unescaped '@' in a password is still
+    masked; a stray '@' further on only makes the mask longer, never shorter.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return None
+    at = rest.rfind("@")
+    userinfo, tail = (rest[:at], rest[at:]) if at >= 0 else ("", rest)
+    path, qsep, query = tail.partition("?")
+    return scheme + sep, userinfo, path, qsep + query
+
+
+def url_secrets(url: str) -> list[str]:
+    """The passwords a URL carries (user info and ?password=), raw and percent-decoded."""
+    from urllib.parse import unquote
+
+    parts = _split_url(url)
+    if parts is None:
+        return []
+    _, userinfo, _, query = parts
+    found = [userinfo.partition(":")[2]] if ":" in userinfo else []
+    found += [m.group(2) for m in _QUERY_PASSWORD_RE.finditer(query.lstrip("?"))]
+    found = [s for s in found if s]
+    return list({*found, *(unquote(s) for s in found)})
 
 
 def mask_password(url: str) -> str:
-    return _PASSWORD_RE.sub(r"\1***\3", url)
+    """The URL with any password replaced by ***."""
+    parts = _split_url(url)
+    if parts is None:
+        return url
+    scheme, userinfo, path, query = parts
+    user, colon, _ = userinfo.partition(":")
+    head = f"{user}:***" if colon else userinfo
+    query = "?" + _QUERY_PASSWORD_RE.sub(r"\1***", query[1:]) if query else ""
+    return f"{scheme}{head}{path}{query}"
 
 
 def default_db_path() -> Path:
@@ -71,6 +115,12 @@ def resolve_target(db: str | None = None, environ: os._Environ[str] | dict[str, 
         return Target(url=f"sqlite:///{path}", sqlite_path=path)
     if scheme in ("postgresql", "postgres") or scheme.startswith("postgresql+"):
         url = value
+        if value.split("://", 1)[1].partition("?")[0].count("@") > 1:
+            # The driver would split at the first '@' and show the rest of the password as a host.
+            raise DatabaseError(
+                f"database URL '{mask_password(value)}' has an '@' in its user name or password",
+                hint="write '@' as %40 in the URL (and ':' as %3A, '/' as %2F)",
+            )
         if scheme in ("postgresql", "postgres"):
             url = "postgresql+psycopg://" + value.split("://", 1)[1]
         return Target(url=url, sqlite_path=None)

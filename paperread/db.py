@@ -17,7 +17,7 @@ from paperread.errors import DatabaseError
 
 # The Alembic revisions this code knows, oldest first; the last is the head.
 # tests/test_migrations.py keeps this in step with migrations/versions.
-KNOWN_REVISIONS: tuple[str, ...] = ("0001",)
+KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002")
 SCHEMA_HEAD = KNOWN_REVISIONS[-1]
 
 BUSY_TIMEOUT_MS = 10_000
@@ -105,6 +105,12 @@ def check_sqlite_file(path: Path) -> bool:
 
 def schema_revision(reader: Reader) -> str | None:
     """The Alembic revision of the database, None when it has no paperread schema."""
+    if reader.dialect != "sqlite":
+        # Asking first: on PostgreSQL a failed statement would abort the caller's transaction.
+        if not reader.rows("SELECT to_regclass('alembic_version') IS NOT NULL AS present")[0]["present"]:
+            return None
+        rows = reader.rows("SELECT version_num FROM alembic_version")
+        return rows[0]["version_num"] if rows else None
     try:
         rows = reader.rows("SELECT version_num FROM alembic_version")
     except Exception as exc:  # sqlite3.OperationalError or SQLAlchemy's ProgrammingError

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlmodel import Session
 
 from paperread.config import Target
@@ -23,8 +23,13 @@ from paperread.db import (
     newer_error,
     schema_revision,
 )
-from paperread.errors import DatabaseError
+from paperread.errors import ConflictError, DatabaseError
 from paperread.resources import shipped_dir
+
+PG_CONNECT_TIMEOUT_S = 10
+# Held (per transaction) by whoever creates or upgrades the schema on a PostgreSQL server,
+# so two people running `init` or `db upgrade` at once queue instead of colliding.
+PG_SCHEMA_LOCK = 0x70617065  # "pape"
 
 
 def make_engine(target: Target) -> Engine:
@@ -35,11 +40,21 @@ def make_engine(target: Target) -> Engine:
     """
     if target.sqlite_path is None:
         try:
-            engine = create_engine(target.url, pool_pre_ping=True)
+            engine = create_engine(
+                target.url,
+                pool_pre_ping=True,
+                # A wrong host fails in seconds, and the server can tell who is connected.
+                connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S, "application_name": "paperread"},
+            )
         except ImportError as exc:
             raise DatabaseError(
                 f"no driver for '{target.display}' ({exc.name} is not installed)",
                 hint="pip install 'paperread[postgres]'",
+            ) from None
+        except (ValueError, ArgumentError) as exc:
+            raise DatabaseError(
+                f"invalid database URL '{target.display}': {target.scrub(_first_line(exc))}",
+                hint="use postgresql+psycopg://user:password@host:port/database",
             ) from None
         return engine
     engine = create_engine(target.url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
@@ -122,25 +137,84 @@ def _load_builtin(conn: Connection) -> dict[str, int]:
 
 
 @contextmanager
-def _transaction(target: Target) -> Iterator[Connection]:
-    """One transaction on a short-lived engine, with connection failures made readable."""
+def _transaction(target: Target, *, schema_lock: bool = False) -> Iterator[Connection]:
+    """One transaction on a short-lived engine, with connection failures made readable.
+
+    ``schema_lock``: on PostgreSQL, wait for anyone else creating or upgrading the schema
+    (SQLite's BEGIN IMMEDIATE already serialises writers).
+    """
     if target.sqlite_path is not None:
         check_sqlite_file(target.sqlite_path)
     engine = make_engine(target)
     try:
-        with engine.begin() as conn:
+        with _connect(engine, target) as conn, conn.begin():
+            if schema_lock and conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_SCHEMA_LOCK})
             yield conn
     except OperationalError as exc:
-        raise DatabaseError(f"cannot use database '{target.display}': {_first_line(exc.orig)}") from None
+        raise DatabaseError(
+            f"cannot use database '{target.display}': {target.scrub(_first_line(exc.orig))}"
+        ) from None
     finally:
         engine.dispose()
+
+
+@contextmanager
+def open_write_session(target: Target) -> Iterator[Session]:
+    """A Session for one write command: one transaction, committed only if all went well.
+
+    SQLite files are created or upgraded first (as for reads); a server database
+    must already be current.
+    """
+    if target.sqlite_path is not None:
+        if target.is_default:
+            target.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        from paperread.db import open_reader
+
+        open_reader(target).close()  # creates, migrates and loads the built-in catalog when needed
+    engine = make_engine(target)
+    try:
+        if target.sqlite_path is None:
+            # The version check's connection goes back to the pool, and the session reuses it.
+            open_server_reader(target, engine=engine).close()
+        with write_session(engine) as session:
+            yield session
+    except OperationalError as exc:
+        raise DatabaseError(f"cannot write to '{target.display}': {target.scrub(_first_line(exc.orig))}") from None
+    except IntegrityError as exc:
+        if not _is_unique_violation(exc):
+            raise
+        # Two writers passed the same "is it free?" check at once (PostgreSQL; SQLite
+        # serialises writers); the second insert hits the unique constraint instead.
+        raise ConflictError(
+            "another write took the same value at the same time; nothing was written"
+            f" ({_constraint_name(exc)})",
+            hint="look at the catalog again and retry",
+        ) from None
+    finally:
+        engine.dispose()
+
+
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(exc.orig)
+
+
+def _constraint_name(exc: IntegrityError) -> str:
+    diag = getattr(exc.orig, "diag", None)
+    return getattr(diag, "constraint_name", None) or _first_line(exc.orig)
+
+
+def session_reader(session: Session) -> "ConnectionReader":
+    """The read queries over a write session's own connection and transaction,
+    so a write command resolves names with exactly the SQL the read commands use."""
+    return ConnectionReader(session.connection())
 
 
 def init_database(target: Target, *, load_builtin: bool) -> dict[str, int] | None:
     """Create the schema (and the built-in catalog); None when a catalog is already there."""
     if target.is_default and target.sqlite_path is not None:
         target.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-    with _transaction(target) as conn:
+    with _transaction(target, schema_lock=True) as conn:
         revision = _revision_on(conn)
         if revision is not None:
             if classify_revision(revision) == "newer":
@@ -162,7 +236,7 @@ def upgrade_database(target: Target) -> tuple[str | None, str]:
     """Apply pending migrations in one transaction; (revision before, revision after)."""
     if target.is_default and target.sqlite_path is not None:
         target.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-    with _transaction(target) as conn:
+    with _transaction(target, schema_lock=True) as conn:
         before = _revision_on(conn)
         if classify_revision(before) == "newer":
             raise newer_error(target, str(before))
@@ -205,12 +279,7 @@ class ConnectionReader:
         self._owner = owner
 
     def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        try:
-            result = self.conn.execute(text(sql), dict(params or {}))
-        except SQLAlchemyError:
-            if self.conn.in_transaction() and self.dialect == "postgresql":
-                self.conn.rollback()
-            raise
+        result = self.conn.execute(text(sql), dict(params or {}))
         return [dict(row._mapping) for row in result] if result.returns_rows else []
 
     def stream(self, sql: str, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
@@ -226,27 +295,51 @@ class ConnectionReader:
             self._owner.dispose()
 
 
-def open_server_reader(target: Target) -> ConnectionReader:
-    """Reads on a server database. Migrations there are never applied implicitly."""
-    engine = make_engine(target)
+def open_server_reader(target: Target, *, engine: Engine | None = None) -> ConnectionReader:
+    """Reads on a server database. Migrations there are never applied implicitly.
+
+    Without ``engine`` the reader makes its own and disposes of it on close().
+    """
+    owner = make_engine(target) if engine is None else None
     try:
-        conn = engine.connect()
-    except OperationalError as exc:
-        engine.dispose()
-        raise DatabaseError(f"cannot connect to '{target.display}': {_first_line(exc.orig)}") from None
-    reader = ConnectionReader(conn, owner=engine)
-    revision = schema_revision(reader)
+        conn = _connect(engine or owner, target)
+    except BaseException:
+        if owner is not None:
+            owner.dispose()
+        raise
+    reader = ConnectionReader(conn, owner=owner)
+    try:
+        revision = schema_revision(reader)
+    except BaseException:
+        reader.close()
+        raise
     state = classify_revision(revision)
     if state != "current":
         reader.close()
         if state == "newer":
             raise newer_error(target, str(revision))
+        if state == "empty":
+            raise DatabaseError(
+                f"database '{target.display}' holds no paperread catalog yet",
+                hint="run 'paperread init' to create one (or 'paperread init --empty')",
+            )
         raise DatabaseError(
-            f"database '{target.display}' is {'empty' if state == 'empty' else 'behind this paperread'}"
-            f" (schema {revision or 'none'}, code {SCHEMA_HEAD})",
-            hint="run 'paperread init' for a new catalog or 'paperread db upgrade'",
+            f"database '{target.display}' has schema {revision}, behind this paperread ({SCHEMA_HEAD});"
+            " on a shared server migrations are never applied implicitly",
+            hint="run 'paperread db upgrade' (once, for everyone using this database)",
         )
     return reader
+
+
+def _connect(engine: Engine, target: Target) -> Connection:
+    """A connection, or one line saying why there is none (password masked)."""
+    try:
+        return engine.connect()
+    except OperationalError as exc:
+        raise DatabaseError(
+            f"cannot connect to '{target.display}': {target.scrub(_first_line(exc.orig))}",
+            hint=None if target.is_sqlite else "check the host, port, database name and that the server is running",
+        ) from None
 
 
 def _first_line(exc: object) -> str:

@@ -7,11 +7,11 @@ terminal is there to see it, and honours NO_COLOR by itself.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import IO, Any
 
 BAR_WIDTH = 20
 
@@ -45,6 +45,36 @@ def error(text: str, hint: str | None = None) -> None:
         message(f"hint: {hint}")
 
 
+def stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def confirm(question: str) -> bool | None:
+    """Ask yes or no on the terminal (the prompt goes to stderr, the default is no).
+
+    None when no answer came: Ctrl-C or the end of input.
+    """
+    import typer
+
+    try:
+        return typer.confirm(question, default=False, err=True)
+    except typer.Abort:
+        message("")
+        return None
+
+
+def written(text: str, data: Any = None, *, as_json: bool = False) -> None:
+    """The outcome of a write: one line on stderr, and with --json its data on stdout."""
+    message(text)
+    if as_json:
+        emit_json(data)
+
+
+def link(url: str) -> None:
+    """A link being opened, on stdout (so a script, or a machine with no browser, gets it)."""
+    sys.stdout.write(url + "\n")
+
+
 # ---------------------------------------------------------------------------- JSON
 
 
@@ -55,11 +85,15 @@ def _default(value: Any) -> Any:
 
 
 def emit_json(data: Any) -> None:
+    import json  # here, not at the top: most runs print no JSON
+
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_default) + "\n")
 
 
 def emit_json_array(items: Iterable[Any]) -> None:
     """A JSON array written as rows arrive, so memory stays flat on 100,000 rows."""
+    import json
+
     out = sys.stdout
     first = True
     out.write("[")
@@ -112,6 +146,44 @@ def sparkline(values: Sequence[int]) -> str:
     low, high = min(values), max(values)
     span = high - low or 1
     return "".join(ticks[(v - low) * (len(ticks) - 1) // span] for v in values)
+
+
+SPARK_WIDTH = 40
+
+
+def spark_series(points: Sequence[tuple[str, int]], width: int = SPARK_WIDTH) -> list[int]:
+    """At most ``width`` counts to draw: the points themselves when few, else the count in
+    force at ``width`` evenly spaced moments (history rows are written only on change, so
+    a count holds until the next row)."""
+    import datetime as dt
+
+    if len(points) <= width:
+        return [count for _, count in points]
+    times = [dt.datetime.fromisoformat(at).timestamp() for at, _ in points]
+    first, last = times[0], times[-1]
+    series, i = [], 0
+    for col in range(width):
+        moment = first + (last - first) * col / (width - 1)
+        while i + 1 < len(points) and times[i + 1] <= moment:
+            i += 1
+        series.append(points[i][1])
+    return series
+
+
+def citation_history_line(history: Sequence[dict[str, Any]], *, terminal: bool) -> str:
+    """The count over time: a sparkline on a terminal, plain words when piped; "" under two points."""
+    if len(history) < 2:
+        return ""
+    first, last = history[0], history[-1]
+    growth = last["count"] - first["count"]
+    day = lambda h: (h["fetched_at"] or "")[:10]  # noqa: E731
+    if not terminal:
+        return (
+            f"{first['count']} on {day(first)} -> {last['count']} on {day(last)} "
+            f"({growth:+d} in {len(history)} counts)"
+        )
+    line = sparkline(spark_series([(h["fetched_at"], h["count"]) for h in history]))
+    return f"{line} {first['count']:,} → {last['count']:,} ({growth:+,}) from {day(first)} to {day(last)}"
 
 
 # ---------------------------------------------------------------------------- papers
@@ -177,7 +249,7 @@ def paper_detail(paper: dict[str, Any], *, as_json: bool) -> None:
     if as_json:
         emit_json(paper)
         return
-    history = [h["count"] for h in paper.get("citation_history", [])]
+    history_text = citation_history_line(paper.get("citation_history", []), terminal=stdout_is_terminal())
     lines: list[tuple[str, str]] = [
         ("key", paper["key"]),
         ("title", paper["title"]),
@@ -196,7 +268,7 @@ def paper_detail(paper: dict[str, Any], *, as_json: bool) -> None:
             "unknown" if paper["citations"] is None
             else f"{paper['citations']:,} (fetched {paper['citations_fetched_at'] or 'never'})",
         ),
-        ("history", f"{sparkline(history)} {history[0]:,} → {history[-1]:,}" if len(history) > 1 else ""),
+        ("history", history_text),
         ("reading", _cell(paper.get("read_status"))),
     ]
     videos = [
@@ -279,6 +351,34 @@ def videos(rows: list[dict[str, Any]], *, as_json: bool) -> None:
     message(f"{len(rows)} videos, {duration(total)}")
 
 
+def video_line(v: dict[str, Any]) -> str:
+    """A video in one line for messages: id, title, date and running time."""
+    time = f", {duration(v['duration_seconds'])}" if v.get("duration_seconds") is not None else ""
+    return f"video {v['id']} '{v['title']}' ({v['date']}{time})"
+
+
+# ---------------------------------------------------------------------------- categories
+
+
+def categories(rows: list[dict[str, Any]], *, as_json: bool) -> None:
+    if as_json:
+        emit_json(rows)
+        return
+    if stdout_is_terminal():
+        from rich.table import Table
+
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        table.add_column("slug", style="cyan", no_wrap=True)
+        table.add_column("name")
+        table.add_column("papers", justify="right")
+        table.add_column("recorded", justify="right")
+        for c in rows:
+            table.add_row(c["slug"], c["name"], str(c["papers"]), str(c["recorded"]))
+        _console().print(table)
+        return
+    emit_plain_rows((c["slug"], c["name"], c["papers"], c["recorded"]) for c in rows)
+
+
 # ---------------------------------------------------------------------------- stats
 
 
@@ -314,3 +414,312 @@ def stats(data: dict[str, Any], *, as_json: bool) -> None:
     width = max((len(c["slug"]) for c in data["categories"]), default=0)
     for c in data["categories"]:
         out(f"{c['slug']:<{width}}  {c['recorded']:>4}/{c['papers']:<4}  {bar(c['recorded'], c['papers'])}  {c['name']}\n")
+
+
+# ---------------------------------------------------------------------------- citations (sync, trending)
+
+
+def ask(question: str) -> str | None:
+    """One line of input from the terminal (the prompt goes to stderr); None on Ctrl-C or end of input."""
+    import typer
+
+    try:
+        return typer.prompt(question, err=True)
+    except typer.Abort:
+        message("")
+        return None
+
+
+class _NoProgress:
+    def phase(self, name: str, total: int) -> None:
+        pass
+
+    def advance(self, papers: int) -> None:
+        pass
+
+    def retry(self, attempt: int, reason: str, wait: float) -> None:
+        pass
+
+
+class _BarProgress:
+    """A rich progress bar on stderr: papers done of the phase, rate, time left, retries."""
+
+    def __init__(self, bar: Any) -> None:
+        self._bar = bar
+        self._task: Any = None
+        self._name = ""
+
+    def phase(self, name: str, total: int) -> None:
+        self._name = name
+        self._task = self._bar.add_task(name, total=total)
+
+    def advance(self, papers: int) -> None:
+        self._bar.update(self._task, advance=papers, description=self._name)
+
+    def retry(self, attempt: int, reason: str, wait: float) -> None:
+        self._bar.update(self._task, description=f"{self._name} (retry {attempt} in {wait:.0f} s: {reason})")
+
+
+class sync_progress:  # noqa: N801  (used as a context manager, like open())
+    """Progress of a sync: a bar when stderr is a terminal and not --quiet, else nothing."""
+
+    def __init__(self, *, quiet: bool) -> None:
+        self._show = not quiet and stderr_is_terminal()
+        self._bar: Any = None
+
+    def __enter__(self) -> Any:
+        if not self._show:
+            return _NoProgress()
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._bar = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            console=_console(stderr=True), transient=False,
+        )
+        self._bar.__enter__()
+        return _BarProgress(self._bar)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
+
+
+def _keys(keys: Sequence[str], shown: int = 10) -> str:
+    more = f" and {len(keys) - shown} more" if len(keys) > shown else ""
+    return ", ".join(keys[:shown]) + more
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def sync_failures(data: dict[str, Any]) -> None:
+    """Failed papers as error lines (shown even under --quiet)."""
+    for failure in data.get("failures", []):
+        error(f"{_plural(failure['papers'], 'paper')} failed: {failure['reason']} ({_keys(failure['keys'], 5)})")
+
+
+def sync_summary(data: dict[str, Any], *, as_json: bool, quiet: bool, command: str = "sync-citations") -> None:
+    """The end of a sync or resolve: one JSON object on stdout with --json, else lines on
+    stderr (none under --quiet); failures are always error lines on stderr."""
+    if as_json:
+        emit_json(data)
+    elif not quiet:
+        for line in _sync_lines(data, command):
+            message(line)
+    sync_failures(data)
+
+
+def _sync_lines(data: dict[str, Any], command: str) -> list[str]:
+    lines = []
+    if command == "sync-citations":
+        lines.append(
+            f"{data['scope']}: {data['updated']:,} updated, {data['unchanged']:,} unchanged, "
+            f"{data['not_found']:,} not found, {data['failed']:,} failed, "
+            f"{data['skipped_fresh']:,} skipped as fresh; {_plural(data['requests'], 'request')}"
+        )
+    else:
+        lines.append(
+            f"{data['scope']}: {len(data['resolved']):,} resolved, {len(data['unsure']):,} unsure, "
+            f"{data['not_found']:,} not found, {len(data['conflicts']):,} conflicts, {data['failed']:,} failed; "
+            f"{_plural(data['requests'], 'request')}"
+        )
+    if data.get("without_count"):
+        lines.append(f"{_plural(data['without_count'], 'paper')} found without a citation count (kept as was)")
+    if data.get("metadata_filled"):
+        lines.append(f"filled missing metadata (authors, venue, date, ids) of {_plural(data['metadata_filled'], 'paper')}")
+    for r in data.get("resolved", []):
+        lines.append(f"resolved {r['key']} -> {r['s2_id']} (by {r['via']})")
+    for r in data.get("replaced_ids", []):
+        lines.append(f"merged id: {r['key']} {r['old']} -> {r['new']}")
+    for u in data.get("unsure", []):
+        lines.append(
+            f"unsure, not stored: {u['key']} '{u['title']}': the closest title is '{u['match_title']}' ({u['match_s2_id']})"
+        )
+    for c in data.get("conflicts", []):
+        lines.append(f"conflict: {c['key']}: S2 id {c['s2_id']} is already {c['taken_by']}'s; kept as it was")
+    if data.get("not_found_papers"):
+        lines.append(f"not found on Semantic Scholar: {_keys(data['not_found_papers'])}")
+    if data.get("removed_meanwhile"):
+        lines.append(f"{_plural(data['removed_meanwhile'], 'paper')} removed from the catalog during the run")
+    if data.get("stopped"):
+        lines.append("stopped early; run it again to pick up the rest")
+    return lines
+
+
+def sync_plan(data: dict[str, Any], *, as_json: bool) -> None:
+    """--dry-run: the keys that would be fetched on stdout (one a line), the figures on stderr."""
+    if as_json:
+        emit_json(data)
+        return
+    emit_plain_rows((key,) for key in data["papers"])
+    message(
+        f"{data['scope']}: would fetch {_plural(data['to_fetch'], 'paper')} in "
+        f"{_plural(data['requests_needed'], 'request')}; {data['skipped_fresh']:,} skipped as fresh"
+    )
+    sync_failures(data)
+
+
+def trending(rows: list[dict[str, Any]], *, as_json: bool, since: str) -> None:
+    """Papers by citations gained since a moment: table, tab-separated text, or JSON."""
+    if as_json:
+        emit_json({"since": since, "papers": rows})
+        return
+    if stdout_is_terminal():
+        if not rows:
+            message(f"no paper gained citations since {since[:10]}")
+            return
+        from rich.table import Table
+
+        table = Table(box=None, pad_edge=False, header_style="bold", caption=f"citations gained since {since[:10]}")
+        table.add_column("#", justify="right", style="dim")
+        table.add_column("key", style="cyan", no_wrap=True)
+        table.add_column("title", overflow="fold")
+        table.add_column("gained", justify="right")
+        table.add_column("%", justify="right")
+        table.add_column("citations", justify="right", no_wrap=True)
+        table.add_column("counted from", no_wrap=True)
+        for i, r in enumerate(rows, 1):
+            table.add_row(
+                str(i), r["key"], r["title"], f"+{r['growth']:,}",
+                "" if r["growth_percent"] is None else f"{r['growth_percent']:.1f}",
+                f"{r['start_count']:,} → {r['end_count']:,}", (r["start_at"] or "")[:10],
+            )
+        _console().print(table)
+        return
+    emit_plain_rows(
+        (r["key"], r["growth"], r["start_count"], r["end_count"], r["growth_percent"], r["start_at"], r["title"])
+        for r in rows
+    )
+
+
+# ---------------------------------------------------------------------------- export and import
+
+
+@contextmanager
+def data_output(path: str | None) -> Iterator[IO[str]]:
+    """Where an export's data goes: stdout, or FILE written atomically.
+
+    A file is written to a temporary file in the same folder, flushed to disk (fsync) and
+    then renamed over FILE (os.replace), so FILE is either the old one or the whole new one:
+    a failed export leaves an existing FILE untouched. The new file gets the old one's
+    permissions (or the umask's). A closed pipe on stdout (``| head``) ends quietly.
+    """
+    import contextlib
+    import tempfile
+    from pathlib import Path
+
+    from paperread.errors import InputError, PaperreadError
+
+    if path is None or path == "-":
+        try:
+            yield sys.stdout
+            sys.stdout.flush()
+        except BrokenPipeError:
+            with contextlib.suppress(Exception):  # no second error when Python flushes at exit
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise SystemExit(141) from None  # as if killed by SIGPIPE, like cat
+        return
+    target = Path(os.path.realpath(os.path.expanduser(path)))
+    if target.is_dir():
+        raise InputError(f"output '{path}' is a folder", hint="give a file name, e.g. catalog.json")
+    if not target.parent.is_dir():
+        raise InputError(f"folder '{target.parent}' does not exist", hint="create it first")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    except OSError as exc:
+        raise PaperreadError(f"cannot write in '{target.parent}': {exc.strerror}") from None
+    try:
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                yield fh
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, _file_mode(target))
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise PaperreadError(f"cannot write '{path}': {exc.strerror or exc}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):  # the rename itself, on disk (POSIX)
+        dir_fd = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def _file_mode(target: Any) -> int:
+    """The permissions a file written over ``target`` gets: its own, else 0o666 minus the umask."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+def exported(fmt: str, counts: dict[str, int], path: str | None) -> None:
+    """One line on stderr once an export went to a file."""
+    if path is None or path == "-":
+        return
+    parts = [f"{counts[k]} {k}" for k in ("papers", "videos", "categories") if k in counts]
+    message(f"exported {', '.join(parts)} as {fmt} to {path}")
+
+
+_SHOWN_CHANGES = 30
+
+
+def import_report(report: Any, *, source: str, fmt: str, as_json: bool) -> None:
+    """What an import did (``exchange.ImportReport``): lines on stderr, JSON on stdout with --json."""
+    data = report.as_dict()
+    if as_json:
+        emit_json({"source": source, "format": fmt, **data})
+    for problem in report.problems:
+        message(f"warning: {problem.text()}")
+
+    def tally(name: str) -> str:
+        t = data[name]
+        parts = [f"{t['added']} added", f"{t['updated']} updated", f"{t['unchanged']} unchanged"]
+        parts += [f"{t[k]} {k.replace('_', ' ')}" for k in ("skipped", "removed") if t[k]]
+        return f"{name}: {', '.join(parts)}"
+
+    kinds = [k for k in ("papers", "videos", "categories") if any(data[k].values())]
+    if not report.changed:
+        counted = ", ".join(f"{data[k]['unchanged']} {k}" for k in kinds) or "nothing"
+        message(f"nothing to change: the catalog already holds {source} as it is ({counted} unchanged)")
+    else:
+        if report.dry_run:
+            head = f"dry run, nothing written: importing {source} ({fmt}) would change"
+        else:
+            head = f"imported {source} ({fmt})" + (" into the empty catalog" if report.bulk else "")
+        message(head)
+        for kind in kinds:
+            message("  " + tally(kind))
+        extra = [
+            (report.reading, "reading states restored"),
+            (report.history, "citation history points added"),
+            (report.watched, "watched marks added"),
+            (report.reordered, "moved within their list"),
+        ]
+        shown = [f"{n} {what}" for n, what in extra if n]
+        if shown:
+            message("  " + "; ".join(shown))
+        if not report.bulk:
+            signs = {"added": "+", "updated": "~", "removed": "-"}
+            for change in report.changes[:_SHOWN_CHANGES]:
+                fields = f": {', '.join(change['fields'])}" if change["fields"] else ""
+                message(f"  {signs[change['action']]} {change['kind']} {change['name']}{fields}")
+            if len(report.changes) > _SHOWN_CHANGES:
+                message(f"  ... and {len(report.changes) - _SHOWN_CHANGES} more (--json lists them all)")
+    kept: dict[str, list[str]] = {}
+    for item in report.kept:
+        kept.setdefault(item["kind"], []).append(item["name"])
+    for kind, names in kept.items():
+        listed = ", ".join(names[:10]) + (f", ... ({len(names)} in all)" if len(names) > 10 else "")
+        why = "" if any(i["reason"] != "not in the file" for i in report.kept if i["kind"] == kind) else (
+            " (--prune removes them)"
+        )
+        message(f"  kept {len(names)} {kind}(s) that are not in {source}{why}: {listed}")

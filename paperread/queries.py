@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from paperread.db import Reader
-from paperread.errors import AmbiguousError, NotFoundError
+from paperread.errors import AmbiguousError, InputError, NotFoundError
 
 # A paper is recorded when a video covers it, or when the list marks it done without one.
 RECORDED = "(p.marked_recorded OR EXISTS (SELECT 1 FROM video_paper vp WHERE vp.paper_id = p.id))"
@@ -21,9 +21,17 @@ RECORDED = "(p.marked_recorded OR EXISTS (SELECT 1 FROM video_paper vp WHERE vp.
 SORTS = {
     "category": "c.position, p.position, p.id",
     "year": "p.year IS NULL, p.year, c.position, p.position, p.id",
-    "title": "lower(p.title), p.id",
+    "title": "lower(p.title){binary}, p.id",
     "citations": "p.citation_count IS NULL, p.citation_count DESC, p.id",
+    # Within one category (see _iter_by_category): the order of ix_paper_category_id_position.
+    "position": "p.position, p.id",
 }
+
+
+def binary_order(reader: Reader) -> str:
+    """Appended to a text ORDER BY term: code-point order, as SQLite's BINARY sorts, on
+    PostgreSQL too, whatever the server's locale (en_US would put 'a-c' before 'ab')."""
+    return ' COLLATE "C"' if reader.dialect == "postgresql" else ""
 
 _PAPER_COLUMNS = f"""
     p.id, p.key, p.title, p.year, c.slug AS category, c.name AS category_name,
@@ -125,9 +133,14 @@ def _paper_query(
     read_status: str | None = None,
     sort: str = "category",
     limit: int | None = None,
+    binary: str = "",
+    category_id: int | None = None,
 ) -> tuple[str, dict[str, Any]]:
     where, params = category_filter(category)
     params["user"] = user
+    if category_id is not None:
+        where += " AND p.category_id = :category_id"
+        params["category_id"] = category_id
     if recorded is not None:
         where += f" AND {'' if recorded else 'NOT '}{RECORDED}"
     if year is not None:
@@ -143,26 +156,36 @@ def _paper_query(
         params["read_status"] = read_status
     if search_ids is not None:
         where += f" AND p.id IN ({search_ids})"
-    sql = f"SELECT {_PAPER_COLUMNS} {_PAPER_FROM} WHERE 1=1{where} ORDER BY {SORTS[sort]}"
+    sql = f"SELECT {_PAPER_COLUMNS} {_PAPER_FROM} WHERE 1=1{where} ORDER BY {SORTS[sort].format(binary=binary)}"
     if limit is not None:
         sql += " LIMIT :limit"
         params["limit"] = limit
     return sql, params
 
 
-def search_ids_sql(reader: Reader, text: str) -> tuple[str, dict[str, Any]]:
-    """A subquery of paper ids matching ``text`` in key, title, description or authors.
+def search_ids_sql(reader: Reader, text: str, *, user: str | None = None) -> tuple[str, dict[str, Any]]:
+    """A subquery of paper ids matching ``text`` in key, title, description or authors,
+    and, given a ``user``, in that user's own notes.
 
     SQLite: the FTS5 trigram index (substrings of 3+ characters); shorter words fall
-    back to LIKE. PostgreSQL: case-insensitive substring match.
+    back to LIKE. PostgreSQL: the same case-insensitive substring match with LIKE on
+    ``lower(col)``, served by migration 0002's GIN trigram indexes on exactly those
+    expressions (keep them in step; a NULL column matches nothing). Notes are matched
+    with LIKE on both (they are per user and few, so no index is needed).
     """
     if reader.dialect == "sqlite" and len(text.strip()) >= 3:
         phrase = '"' + text.strip().replace('"', '""') + '"'
-        return "SELECT rowid FROM paper_fts WHERE paper_fts MATCH :q", {"q": phrase}
-    sql = """SELECT p2.id FROM paper p2 WHERE lower(p2.key) LIKE :q ESCAPE '\\'
-             OR lower(p2.title) LIKE :q ESCAPE '\\' OR lower(coalesce(p2.description, '')) LIKE :q ESCAPE '\\'
-             OR lower(coalesce(p2.authors, '')) LIKE :q ESCAPE '\\'"""
-    return sql, {"q": _like(text.strip())}
+        sql, params = "SELECT rowid FROM paper_fts WHERE paper_fts MATCH :q", {"q": phrase}
+    else:
+        sql = """SELECT p2.id FROM paper p2 WHERE lower(p2.key) LIKE :q ESCAPE '\\'
+             OR lower(p2.title) LIKE :q ESCAPE '\\' OR lower(p2.description) LIKE :q ESCAPE '\\'
+             OR lower(p2.authors) LIKE :q ESCAPE '\\'"""
+        params = {"q": _like(text.strip())}
+    if user is not None:
+        sql += """ UNION SELECT r2.paper_id FROM reading r2
+             WHERE r2.user_name = :note_user AND lower(r2.note) LIKE :note_q ESCAPE '\\'"""
+        params.update(note_user=user, note_q=_like(text.strip()))
+    return sql, params
 
 
 def papers(reader: Reader, *, search: str | None = None, **filters: Any) -> list[dict[str, Any]]:
@@ -171,14 +194,38 @@ def papers(reader: Reader, *, search: str | None = None, **filters: Any) -> list
 
 def iter_papers(reader: Reader, *, search: str | None = None, **filters: Any) -> Iterator[dict[str, Any]]:
     """Papers matching the filters, streamed (``list --json`` of 100,000 rows stays small)."""
+    if search is None and filters.get("sort", "category") == "category":
+        yield from _iter_by_category(reader, **filters)
+        return
     params: dict[str, Any] = {}
     if search is not None:
-        sub, params = search_ids_sql(reader, search)
+        sub, params = search_ids_sql(reader, search, user=filters.get("user"))
         filters["search_ids"] = sub
-    sql, more = _paper_query(**filters)
+    sql, more = _paper_query(binary=binary_order(reader), **filters)
     params.update(more)
     for row in reader.stream(sql, params):
         yield _paper(row)
+
+
+def _iter_by_category(
+    reader: Reader, *, category: str | None = None, limit: int | None = None, sort: str = "category", **filters: Any
+) -> Iterator[dict[str, Any]]:
+    """The category order, one category at a time: each query walks ix_paper_category_id_position
+    in order (no sort of every row) and a LIMIT ends the walk as soon as it is reached, so
+    ``list -c vision -n 50`` reads 50 rows of 100,000. One SQL statement cannot do this: the
+    order starts with category.position, which no index on paper holds, so SQLite would sort
+    every matching row first. Categories are few (one query each)."""
+    remaining = limit
+    for cat in categories(reader):
+        if category is not None and cat["slug"] != category and not cat["slug"].startswith(category + "/"):
+            continue
+        sql, params = _paper_query(category_id=cat["id"], sort="position", limit=remaining, **filters)
+        for row in reader.stream(sql, params):
+            if remaining is not None:
+                remaining -= 1
+            yield _paper(row)
+        if remaining == 0:
+            return
 
 
 def resolve_paper(reader: Reader, name: str) -> dict[str, Any]:
@@ -198,7 +245,10 @@ def resolve_paper(reader: Reader, name: str) -> dict[str, Any]:
         rows = reader.rows(base + "p.arxiv_id = :v", {"v": arxiv})
         if len(rows) == 1:
             return rows[0]
-    rows = reader.rows(base + "lower(p.title) LIKE :v ESCAPE '\\' ORDER BY p.key LIMIT 11", {"v": _like(wanted)})
+    rows = reader.rows(
+        base + f"lower(p.title) LIKE :v ESCAPE '\\' ORDER BY p.key{binary_order(reader)} LIMIT 11",
+        {"v": _like(wanted)},
+    )
     if len(rows) == 1:
         return rows[0]
     if not rows:
@@ -254,11 +304,21 @@ def paper_detail(reader: Reader, paper_id: int, *, user: str) -> dict[str, Any]:
 
 
 def paper_keys(reader: Reader, prefix: str = "", limit: int = 200) -> list[dict[str, Any]]:
-    """Keys for Tab completion, with titles as help text."""
-    return reader.rows(
-        "SELECT key, title FROM paper WHERE key LIKE :p ESCAPE '\\' ORDER BY key LIMIT :n",
-        {"p": prefix.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%", "n": limit},
-    )
+    """Keys for Tab completion, with titles as help text.
+
+    On SQLite the prefix is also given as a key range, so the unique index on key is
+    searched instead of scanned (LIKE alone cannot use it: it ignores case). Keys are
+    compared bytewise there, so the range holds exactly the keys that start with the prefix.
+    """
+    prefix = prefix.lower()
+    params: dict[str, Any] = {
+        "p": prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%", "n": limit
+    }
+    where = "key LIKE :p ESCAPE '\\'"
+    if reader.dialect == "sqlite" and prefix and ord(prefix[-1]) < 0x10FFFF:
+        where += " AND key >= :lo AND key < :hi"
+        params.update(lo=prefix, hi=prefix[:-1] + chr(ord(prefix[-1]) + 1))
+    return reader.rows(f"SELECT key, title FROM paper WHERE {where} ORDER BY key LIMIT :n", params)
 
 
 # ---------------------------------------------------------------------------- videos
@@ -286,7 +346,7 @@ def videos(reader: Reader, *, category: str | None = None) -> list[dict[str, Any
     covered: dict[int, list[dict[str, Any]]] = {}
     for link in reader.rows(
         f"""SELECT vp.video_id, p.key, p.title FROM video_paper vp JOIN paper p ON p.id = vp.paper_id
-            JOIN video v ON v.id = vp.video_id {where} ORDER BY vp.video_id, vp.position, p.key""",
+            JOIN video v ON v.id = vp.video_id {where} ORDER BY vp.video_id, vp.position, p.key{binary_order(reader)}""",
         params,
     ):
         covered.setdefault(link["video_id"], []).append({"key": link["key"], "title": link["title"]})
@@ -295,17 +355,82 @@ def videos(reader: Reader, *, category: str | None = None) -> list[dict[str, Any
     return rows
 
 
+def video(reader: Reader, video_id: int) -> dict[str, Any]:
+    """One video, shaped like a row of ``videos``, with the papers it covers."""
+    row = _video(
+        reader.rows(
+            """SELECT v.id, v.date, v.title, v.duration_seconds, v.bilibili, v.youtube, v.zhihu, v.link
+               FROM video v WHERE v.id = :id""",
+            {"id": video_id},
+        )[0]
+    )
+    row["papers"] = reader.rows(
+        """SELECT p.key, p.title FROM video_paper vp JOIN paper p ON p.id = vp.paper_id
+           WHERE vp.video_id = :id ORDER BY vp.position, p.key""",
+        {"id": video_id},
+    )
+    return row
+
+
+def resolve_video(reader: Reader, name: str) -> dict[str, Any]:
+    """A video named by its id (as ``videos`` shows it) or its bilibili BV id or link."""
+    from paperread.values import parse_bilibili
+
+    wanted = name.strip()
+    hint = "name a video by the id 'paperread videos' shows, or by its bilibili BV id"
+    if wanted.isascii() and wanted.isdigit():
+        rows = reader.rows("SELECT id, title FROM video WHERE id = :v", {"v": int(wanted)})
+    else:
+        try:
+            bv = parse_bilibili(wanted)
+        except Exception:
+            raise InputError(f"video '{name}' is neither a video id nor a bilibili BV id", hint=hint) from None
+        rows = reader.rows("SELECT id, title FROM video WHERE bilibili = :v", {"v": bv})
+    if not rows:
+        raise NotFoundError(f"no video matches '{name}'", hint=hint)
+    return rows[0]
+
+
 # ---------------------------------------------------------------------------- stats
 
 
 def stats(reader: Reader, *, user: str) -> dict[str, Any]:
-    """Figures computed from the rows: never stored, so they cannot drift."""
-    cats = reader.rows(
-        f"""SELECT c.slug, c.name, COUNT(p.id) AS papers,
-                   COALESCE(SUM(CASE WHEN {RECORDED} THEN 1 ELSE 0 END), 0) AS recorded
-            FROM category c LEFT JOIN paper p ON p.category_id = c.id
-            GROUP BY c.id, c.slug, c.name, c.position ORDER BY c.position, c.id"""
-    )
+    """Figures computed from the rows: never stored, so they cannot drift.
+
+    Recorded = marked + covered by a video and not marked, each counted in SQL on few rows:
+    papers per category from the category index alone, the marked papers (``category_id
+    + 0`` keeps SQLite from walking that index for the GROUP BY, one random row lookup per
+    paper: several times slower than scanning the table), the covered ones from
+    video_paper. No per-paper EXISTS runs over 100,000 rows.
+    """
+    papers_in = {
+        r["category_id"]: r["n"]
+        for r in reader.rows("SELECT p.category_id, COUNT(*) AS n FROM paper p GROUP BY p.category_id")
+    }
+    marked = {
+        r["category_id"]: r["n"]
+        for r in reader.rows(
+            """SELECT p.category_id + 0 AS category_id, COUNT(*) AS n FROM paper p
+               WHERE p.marked_recorded GROUP BY p.category_id + 0"""
+        )
+    }
+    covered = {
+        r["category_id"]: r["n"]
+        for r in reader.rows(
+            """SELECT p.category_id, COUNT(*) AS n FROM paper p
+               WHERE NOT p.marked_recorded AND p.id IN (SELECT vp.paper_id FROM video_paper vp)
+               GROUP BY p.category_id"""
+        )
+    }
+    cats = [
+        {
+            "slug": c["slug"],
+            "name": c["name"],
+            "papers": int(papers_in.get(c["id"], 0)),
+            "recorded": int(marked.get(c["id"], 0)) + int(covered.get(c["id"], 0)),
+        }
+        for c in categories(reader)
+    ]
     video = reader.rows("SELECT COUNT(*) AS n, COALESCE(SUM(duration_seconds), 0) AS seconds FROM video")[0]
     mine = reader.rows(
         """SELECT COALESCE(SUM(CASE WHEN status = 'read' THEN 1 ELSE 0 END), 0) AS read,
@@ -330,3 +455,195 @@ def stats(reader: Reader, *, user: str) -> dict[str, Any]:
         "video_seconds_left": left["seconds"],
         "categories": [{k: c[k] for k in ("slug", "name", "papers", "recorded")} for c in cats],
     }
+
+
+# ---------------------------------------------------------------------------- citations (sync, trending)
+
+
+def timestamp_param(reader: Reader, value: dt.datetime) -> Any:
+    """A UTC timestamp as a parameter compared with stored ones.
+
+    SQLite holds timestamps as text in SQLAlchemy's layout (``YYYY-MM-DD HH:MM:SS.ffffff``,
+    UTC), so the parameter is that text and compares as text; PostgreSQL gets the datetime.
+    """
+    utc = value.astimezone(dt.UTC)
+    return utc.strftime("%Y-%m-%d %H:%M:%S.%f") if reader.dialect == "sqlite" else utc
+
+
+def sync_plan(
+    reader: Reader,
+    *,
+    paper_ids: list[int] | None = None,
+    category: str | None = None,
+    fresh_after: dt.datetime | None = None,
+    with_unidentified: bool = False,
+    only_unidentified: bool = False,
+) -> Iterator[dict[str, Any]]:
+    """The papers a citation sync looks at, by id, streamed (100,000 rows stay small).
+
+    Papers with an S2 id, and with ``with_unidentified`` those without one too; a list of
+    ``paper_ids`` (papers named by the user) are taken whether they have an id or not.
+    ``only_unidentified`` keeps to papers without one (unless named). ``fresh`` is 1 for
+    papers fetched after ``fresh_after``; ``title`` is only read for papers without an S2
+    id (a title match may need it).
+    """
+    params: dict[str, Any] = {}
+    where, params = category_filter(category)
+    if paper_ids is not None:
+        names = [f":pid{i}" for i in range(len(paper_ids))]
+        params.update({f"pid{i}": pid for i, pid in enumerate(paper_ids)})
+        where += f" AND p.id IN ({', '.join(names) or 'NULL'})"
+    elif only_unidentified:
+        where += " AND p.s2_id IS NULL"
+    elif not with_unidentified:
+        where += " AND p.s2_id IS NOT NULL"
+    if fresh_after is not None:
+        fresh = "CASE WHEN p.citations_fetched_at > :fresh_after THEN 1 ELSE 0 END"
+        params["fresh_after"] = timestamp_param(reader, fresh_after)
+    else:
+        fresh = "0"
+    sql = f"""SELECT p.id, p.key, p.s2_id, p.arxiv_id, p.doi,
+                     CASE WHEN p.s2_id IS NULL THEN p.title END AS title, {fresh} AS fresh
+              FROM paper p JOIN category c ON c.id = p.category_id
+              WHERE 1=1{where} ORDER BY p.id"""
+    return reader.stream(sql, params)
+
+
+def trending(
+    reader: Reader, *, since: dt.datetime, category: str | None = None, limit: int | None = 20
+) -> list[dict[str, Any]]:
+    """Papers ranked by how many citations they gained since ``since``, growing ones only.
+
+    A paper's start is its last count seen at or before ``since`` (else its first count
+    after it: the growth seen since it was first fetched); its end is its latest count.
+    Only papers whose count changed after ``since`` are candidates (history has a row per
+    change), and each count is one index lookup on (paper_id, fetched_at).
+    """
+    where, params = category_filter(category)
+    params["since"] = timestamp_param(reader, since)
+    last = "SELECT {col} FROM citation_history h WHERE h.paper_id = p.id{cond} ORDER BY h.fetched_at {order}, h.id {order} LIMIT 1"
+    before = last.format(col="{col}", cond=" AND h.fetched_at <= :since", order="DESC")
+    after = last.format(col="{col}", cond=" AND h.fetched_at > :since", order="ASC")
+    newest = last.format(col="{col}", cond="", order="DESC")
+    sql = f"""
+        SELECT * FROM (
+            SELECT p.key, p.title, c.slug AS category, p.s2_id,
+                   COALESCE(({before.format(col="h.citations")}), ({after.format(col="h.citations")})) AS start_count,
+                   COALESCE(({before.format(col="h.fetched_at")}), ({after.format(col="h.fetched_at")})) AS start_at,
+                   ({newest.format(col="h.citations")}) AS end_count,
+                   ({newest.format(col="h.fetched_at")}) AS end_at
+            FROM paper p JOIN category c ON c.id = p.category_id
+            WHERE p.id IN (SELECT h2.paper_id FROM citation_history h2 WHERE h2.fetched_at > :since){where}
+        ) t
+        WHERE t.end_count > t.start_count
+        ORDER BY t.end_count - t.start_count DESC, t.key{binary_order(reader)}"""
+    if limit is not None:
+        sql += " LIMIT :limit"
+        params["limit"] = limit
+    rows = reader.rows(sql, params)
+    for row in rows:
+        row["growth"] = row["end_count"] - row["start_count"]
+        row["growth_percent"] = round(100 * row["growth"] / row["start_count"], 1) if row["start_count"] else None
+        row["start_at"] = iso_timestamp(row["start_at"])
+        row["end_at"] = iso_timestamp(row["end_at"])
+    return rows
+
+
+# ---------------------------------------------------------------------------- the whole catalog (export, import)
+#
+# Raw column values (text or datetimes, 0/1 or booleans, as each driver gives them): the
+# catalog document code in ``exchange`` puts them in canonical form. Papers and videos come
+# in the order a document lists them: by category, then position; videos by date.
+
+
+def export_categories(reader: Reader) -> list[dict[str, Any]]:
+    return reader.rows("SELECT id, slug, name FROM category ORDER BY position, id")
+
+
+def export_papers(reader: Reader) -> Iterator[dict[str, Any]]:
+    """Every paper with its category slug and recorded state, streamed (100,000 rows stay small)."""
+    return reader.stream(
+        f"""SELECT p.id, p.key, p.title, p.year, c.slug AS category, c.name AS category_name, p.url,
+                   p.description, p.s2_id, p.arxiv_id, p.doi, p.authors, p.venue, p.publication_date,
+                   CASE WHEN {RECORDED} THEN 1 ELSE 0 END AS recorded,
+                   p.citation_count AS citations, p.citations_fetched_at
+            FROM paper p JOIN category c ON c.id = p.category_id
+            ORDER BY c.position, c.id, p.position, p.id"""
+    )
+
+
+def export_citation_history(reader: Reader) -> list[dict[str, Any]]:
+    return reader.rows("SELECT paper_id, citations, fetched_at FROM citation_history ORDER BY paper_id, fetched_at, id")
+
+
+def export_reading(reader: Reader) -> list[dict[str, Any]]:
+    """Every user's reading state, each paper's users in code-point order."""
+    return reader.rows(
+        f"""SELECT paper_id, user_name, status, started_at, read_at, note FROM reading
+            ORDER BY paper_id, user_name{binary_order(reader)}"""
+    )
+
+
+def export_videos(reader: Reader) -> list[dict[str, Any]]:
+    return reader.rows(
+        "SELECT id, date, title, duration_seconds, bilibili, youtube, zhihu, link FROM video ORDER BY date, id"
+    )
+
+
+def export_video_papers(reader: Reader) -> list[dict[str, Any]]:
+    return reader.rows(
+        f"""SELECT vp.video_id, p.key FROM video_paper vp JOIN paper p ON p.id = vp.paper_id
+            ORDER BY vp.video_id, vp.position, p.key{binary_order(reader)}"""
+    )
+
+
+def export_watched(reader: Reader) -> list[dict[str, Any]]:
+    return reader.rows(
+        f"SELECT video_id, user_name, watched_at FROM watched ORDER BY video_id, user_name{binary_order(reader)}"
+    )
+
+
+def catalog_is_empty(reader: Reader) -> bool:
+    """True when the catalog holds no category, paper or video (``init --empty``)."""
+    row = reader.rows(
+        """SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM category LIMIT 1) c)
+                + (SELECT COUNT(*) FROM (SELECT 1 FROM paper LIMIT 1) p)
+                + (SELECT COUNT(*) FROM (SELECT 1 FROM video LIMIT 1) v) AS n"""
+    )[0]
+    return not row["n"]
+
+
+def import_category_state(reader: Reader) -> list[dict[str, Any]]:
+    return reader.rows("SELECT id, slug, name, position FROM category ORDER BY position, id")
+
+
+def import_paper_state(reader: Reader) -> list[dict[str, Any]]:
+    """Every paper row as an import compares it, in catalog order."""
+    return reader.rows(
+        """SELECT p.id, p.key, p.title, p.year, p.category_id, p.url, p.description, p.s2_id, p.arxiv_id,
+                  p.doi, p.authors, p.venue, p.publication_date, p.marked_recorded, p.citation_count,
+                  p.citations_fetched_at, p.position, p.version
+           FROM paper p ORDER BY p.category_id, p.position, p.id"""
+    )
+
+
+def import_video_state(reader: Reader) -> list[dict[str, Any]]:
+    return reader.rows(
+        "SELECT id, date, title, duration_seconds, bilibili, youtube, zhihu, link FROM video ORDER BY date, id"
+    )
+
+
+def import_video_links(reader: Reader) -> list[dict[str, Any]]:
+    return reader.rows("SELECT video_id, paper_id FROM video_paper ORDER BY video_id, position, paper_id")
+
+
+def import_reading_state(reader: Reader) -> list[dict[str, Any]]:
+    return reader.rows("SELECT id, user_name, paper_id, status, started_at, read_at, note FROM reading")
+
+
+def import_history_state(reader: Reader) -> list[dict[str, Any]]:
+    return reader.rows("SELECT paper_id, citations, fetched_at FROM citation_history")
+
+
+def import_watched_state(reader: Reader) -> list[dict[str, Any]]:
+    return reader.rows("SELECT user_name, video_id FROM watched")

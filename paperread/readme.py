@@ -47,6 +47,17 @@ KNOWN_CATEGORY_SLUGS: dict[str, str] = {
     "新领域应用": "applications",
 }
 
+# Readable keys for the list's papers whose names hold no ASCII to derive one from (they would
+# otherwise get id-based keys such as ``s2-0de0c324``), by name. data/build_catalog.py builds the
+# built-in catalog with them, so importing the README gives the same keys as the built-in catalog.
+KNOWN_PAPER_KEYS: dict[str, str] = {
+    "参数服务器": "parameter-server",
+    "图神经网络介绍": "gnn-intro",
+    "为什么超大的模型泛化性不错": "rethinking-generalization",
+    "为什么Momentum有效": "momentum",
+    "指导数学直觉": "math-intuition",
+}
+
 TITLE_HEADING = "深度学习论文精读"
 VIDEOS_HEADING = "录制完成的论文"
 PAPERS_HEADING = "所有论文"
@@ -327,7 +338,7 @@ def category_slug(name: str, position: int) -> str:
     return "/".join(parts)
 
 
-def _new_paper(title: str, year: int, category: str) -> dict[str, Any]:
+def _new_paper(title: str, year: int | None, category: str) -> dict[str, Any]:
     """A paper in the catalog document's key order, fields the README lacks set empty."""
     return {
         "key": "",
@@ -351,7 +362,8 @@ def _new_paper(title: str, year: int, category: str) -> dict[str, Any]:
 
 
 def _read_paper(table: _Table, cells: list[_Cell], category: str) -> dict[str, Any]:
-    """One papers-table row; raises InputError when it has no name or a bad year."""
+    """One papers-table row; raises InputError when it has no name or a bad year (an empty
+    year cell is a paper with no known year)."""
     recorded_col, year_col, name_col = (table.column(c) for c in PAPER_COLUMNS[:3])
     description_col, citation_col = table.column(PAPER_COLUMNS[3]), table.column(PAPER_COLUMNS[4])
     name_cell = cells[name_col] if name_col is not None else _Cell()
@@ -360,7 +372,7 @@ def _read_paper(table: _Table, cells: list[_Cell], category: str) -> dict[str, A
     if not title:
         raise InputError("paper row has no name")
     year_text = cells[year_col].line if year_col is not None else ""
-    paper = _new_paper(title, values.parse_year(year_text), category)
+    paper = _new_paper(title, values.parse_year(year_text) if year_text else None, category)
     if links:
         paper["url"] = links[0].href
         paper["arxiv_id"] = values.arxiv_id_from_url(links[0].href)
@@ -379,9 +391,11 @@ def _read_paper(table: _Table, cells: list[_Cell], category: str) -> dict[str, A
 
 
 def _paper_key(paper: dict[str, Any], position: int, taken: set[str]) -> str:
-    """Key from the name; names with no ASCII fall back to the arXiv id, S2 id or position."""
+    """Key from the name (or :data:`KNOWN_PAPER_KEYS`); names with no ASCII fall back to the
+    arXiv id, S2 id or position."""
     base = (
-        values.slugify_key(paper["title"])
+        KNOWN_PAPER_KEYS.get(paper["title"])
+        or values.slugify_key(paper["title"])
         or (paper["arxiv_id"] and "arxiv-" + paper["arxiv_id"].lower().replace("/", "-"))
         or (paper["s2_id"] and "s2-" + paper["s2_id"][:8])
         or f"paper-{position}"
@@ -684,7 +698,7 @@ def _paper_row(paper: dict[str, Any]) -> str:
         return _row(
             [
                 RECORDED_MARK if paper["recorded"] else "",
-                str(paper["year"]),
+                str(paper["year"]) if paper["year"] is not None else "",
                 name,
                 _escape(paper["description"] or ""),
                 _s2_badge(paper["s2_id"]) if paper.get("s2_id") else "",

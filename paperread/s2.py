@@ -146,24 +146,29 @@ class S2Config:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> S2Config:
-        """Read PAPERREAD_S2_URL, S2_API_KEY, PAPERREAD_S2_INTERVAL and PAPERREAD_S2_TIMEOUT.
+        """Read PAPERREAD_S2_URL, S2_API_KEY, PAPERREAD_S2_INTERVAL, PAPERREAD_S2_TIMEOUT
+        and PAPERREAD_S2_BACKOFF (the backoff's scale in seconds; its cap follows it).
 
         Empty variables count as unset. Bad values are the user's to fix, so
         they raise InputError rather than ValueError.
         """
         interval = _env_seconds(environ, "PAPERREAD_S2_INTERVAL")
         timeout = _env_seconds(environ, "PAPERREAD_S2_TIMEOUT")
+        # The backoff's scale: 1 s in real use; tests set it to milliseconds.
+        backoff = _env_seconds(environ, "PAPERREAD_S2_BACKOFF")
         try:
             return cls(
                 base_url=environ.get("PAPERREAD_S2_URL", "").strip() or DEFAULT_BASE_URL,
                 api_key=environ.get("S2_API_KEY", "").strip() or None,
                 interval=interval,
                 timeout=cls.timeout if timeout is None else timeout,
+                backoff_base=cls.backoff_base if backoff is None else backoff,
+                backoff_max=cls.backoff_max if backoff is None else max(backoff, min(cls.backoff_max, backoff * 60)),
             )
         except ValueError as exc:
             raise InputError(
                 f"bad Semantic Scholar setting: {exc}",
-                hint="check PAPERREAD_S2_URL, PAPERREAD_S2_INTERVAL and PAPERREAD_S2_TIMEOUT",
+                hint="check PAPERREAD_S2_URL, PAPERREAD_S2_INTERVAL, PAPERREAD_S2_TIMEOUT and PAPERREAD_S2_BACKOFF",
             ) from None
 
 

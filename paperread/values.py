@@ -235,6 +235,21 @@ def parse_duration(s: str) -> int:
     return hours * 3600 + minutes * 60 + seconds
 
 
+_PERIOD_RE = re.compile(r"(\d{1,6})\s*([smhdw]?)", re.ASCII | re.IGNORECASE)
+_PERIOD_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_period(s: str) -> _dt.timedelta:
+    """A span of time such as ``12h``, ``7d`` or ``2w`` (also ``s``, ``m``); a bare ``0`` is none.
+
+    Used by ``--stale-after`` and ``--since``. A number needs a unit unless it is 0.
+    """
+    match = _PERIOD_RE.fullmatch(s.strip())
+    if match is None or (not match.group(2) and int(match.group(1)) != 0):
+        raise InputError(f"period {_shown(s)} is not like 12h, 7d or 2w (units s, m, h, d, w; 0 for none)")
+    return _dt.timedelta(seconds=int(match.group(1)) * _PERIOD_UNITS[(match.group(2) or "s").lower()])
+
+
 def format_duration(seconds: int) -> str:
     """``H:MM:SS`` from one hour up, else ``M:SS``; the inverse of :func:`parse_duration`."""
     if seconds < 0:

@@ -3,6 +3,13 @@
 Every test gets its own HOME and data dir, no PAPERREAD_* settings from the
 developer's shell, and an S2 base URL that points nowhere, so nothing touches a
 real user database or the network.
+
+Back ends: the backend-neutral fixtures (``backend``, ``backend_url``, ``empty_url``,
+``cli``, ``empty_cli``) are parametrized over SQLite and PostgreSQL, so every test using
+them runs on both. The PostgreSQL variants run on the server PAPERREAD_TEST_PG_URL names
+(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test), each on a fresh database copied
+from a session template (tests/pgserver.py); they are skipped only when it is unset.
+Tests about SQLite files as such use ``builtin_db`` / ``db_path``.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from typer.testing import CliRunner
 
 from paperread.cli import app
 from tests.fake_s2 import fake_s2  # noqa: F401  (fixture)
+from tests.pgserver import PG_URL_ENV, PgServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,6 +77,10 @@ class Cli:
         self.db = str(db)
         self.runner = CliRunner()
 
+    @property
+    def backend(self) -> str:
+        return "postgresql" if self.db.startswith("postgresql") else "sqlite"
+
     def __call__(self, *args: str, input: str | None = None, env: dict[str, str] | None = None):
         return self.runner.invoke(app, ["--db", self.db, *args], input=input, env=env, catch_exceptions=False)
 
@@ -78,15 +90,80 @@ class Cli:
         return result
 
 
-@pytest.fixture
-def cli(builtin_db: Path) -> Cli:
-    return Cli(builtin_db)
+# ---------------------------------------------------------------------------- back ends
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """This session's databases on the PostgreSQL test server; all dropped at the end."""
+    url = os.environ.get(PG_URL_ENV)
+    if not url:
+        pytest.skip(f"{PG_URL_ENV} is not set: PostgreSQL variants skipped (set it to a postgresql+psycopg:// URL)")
+    server = PgServer(url)
+    yield server
+    server.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """'sqlite' or 'postgresql': a test asking for it (or for cli...) runs once per back end."""
+    return request.param
+
+
+def _init_with(*args: str) -> Callable[[str], None]:
+    def prepare(url: str) -> None:
+        result = CliRunner().invoke(app, ["--db", url, "init", *args])
+        assert result.exit_code == 0, result.output
+
+    return prepare
+
+
+def _pg_copy(request: pytest.FixtureRequest, kind: str, prepare: Callable[[str], None]) -> str:
+    server: PgServer = request.getfixturevalue("pg_server")
+    return server.copy(kind, prepare)  # dropped at the end of the session
 
 
 @pytest.fixture
-def empty_cli(db_path: Path) -> Cli:
-    Cli(db_path).ok("init", "--empty")
-    return Cli(db_path)
+def backend_url(backend: str, request: pytest.FixtureRequest) -> str:
+    """The built-in catalog, private to the test: a file path, or a PostgreSQL URL."""
+    if backend == "sqlite":
+        return str(request.getfixturevalue("builtin_db"))
+    return _pg_copy(request, "builtin", _init_with())
+
+
+@pytest.fixture
+def empty_url(backend: str, request: pytest.FixtureRequest) -> str:
+    """An empty catalog (schema only), private to the test: a file path, or a PostgreSQL URL."""
+    if backend == "sqlite":
+        path = request.getfixturevalue("db_path")
+        Cli(path).ok("init", "--empty")
+        return str(path)
+    return _pg_copy(request, "empty", _init_with("--empty"))
+
+
+@pytest.fixture
+def pg_catalog_url(request: pytest.FixtureRequest) -> str:
+    """The built-in catalog on PostgreSQL only, for tests about server databases as such."""
+    return _pg_copy(request, "builtin", _init_with())
+
+
+@pytest.fixture
+def pg_url(request: pytest.FixtureRequest) -> str:
+    """A new, EMPTY PostgreSQL database (no schema at all), for init and upgrade tests."""
+    server: PgServer = request.getfixturevalue("pg_server")
+    return server.url_of(server.create("bare"))
+
+
+@pytest.fixture
+def cli(backend_url: str) -> Cli:
+    return Cli(backend_url)
+
+
+@pytest.fixture
+def empty_cli(empty_url: str) -> Cli:
+    return Cli(empty_url)
 
 
 def run_paperread(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:

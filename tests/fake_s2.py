@@ -59,7 +59,7 @@ ERROR_BODIES: dict[int, bytes | dict[str, str]] = {
 """Error bodies in the shapes S2 (and the gateway in front of it) really sends."""
 
 STATUS_ACTION = re.compile(r"^[1-5]\d\d$")
-OTHER_ACTIONS = frozenset({"slow", "drop", "badjson", "short"})
+OTHER_ACTIONS = frozenset({"ok", "slow", "drop", "badjson", "short"})
 
 
 class RecordedRequest(NamedTuple):
@@ -72,7 +72,7 @@ class RecordedRequest(NamedTuple):
 
 
 class Action(NamedTuple):
-    """A scripted misbehaviour: a status ("429"...) or "slow", "drop", "badjson", "short"."""
+    """A scripted misbehaviour: a status ("429"...) or "slow", "drop", "badjson", "short" (or "ok")."""
 
     kind: str
     retry_after: str | None = None
@@ -142,7 +142,8 @@ class FakeS2Server:
         Retry-After: 2 to any status. "slow" answers after ``slow_seconds``;
         "drop" closes the connection without answering; "badjson" answers
         200 with the real body cut in half; "short" drops the last item of a
-        batch answer.
+        batch answer; "ok" answers normally (to let requests through before a
+        scripted failure: ``script("ok", "slow")`` slows the second request).
         """
         with self._lock:
             self._actions.extend(_parse_action(action) for action in actions)

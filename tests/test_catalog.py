@@ -271,7 +271,7 @@ def test_init_empty_and_again(db_path: Path) -> None:
     assert as_json(cli.ok("stats", "--json"))["papers"] == 0
 
 
-def test_wal_and_foreign_keys(builtin_db: Path, cli: Cli) -> None:
-    cli.ok("stats")
+def test_wal_and_foreign_keys(builtin_db: Path) -> None:
+    Cli(builtin_db).ok("stats")
     with sqlite3.connect(builtin_db) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -9,7 +9,6 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
 from paperread.config import resolve_target
@@ -25,20 +24,22 @@ def test_known_revisions_match_the_migrations() -> None:
     assert script.get_current_head() == SCHEMA_HEAD
 
 
-def test_models_and_migrations_agree(db_path: Path) -> None:
-    Cli(db_path).ok("init", "--empty")
-    engine = create_engine(f"sqlite:///{db_path}")
+def test_models_and_migrations_agree(empty_url: str) -> None:
+    engine = make_engine(resolve_target(empty_url))
     with engine.connect() as conn:
         diff = compare_metadata(
-            MigrationContext.configure(conn, opts={"include_object": _not_fts, "compare_type": True}),
+            MigrationContext.configure(conn, opts={"include_object": _not_search, "compare_type": True}),
             SQLModel.metadata,
         )
     engine.dispose()
     assert diff == []
 
 
-def _not_fts(obj, name, type_, reflected, compare_to) -> bool:
-    return not (type_ == "table" and name and name.startswith("paper_fts"))
+def _not_search(obj, name, type_, reflected, compare_to) -> bool:
+    """The hand-made search indexes: SQLite's FTS5 table, PostgreSQL's trigram indexes."""
+    if type_ == "table" and name and name.startswith("paper_fts"):
+        return False
+    return not (type_ == "index" and name and name.startswith("ix_paper_trgm_"))
 
 
 def test_downgrade_to_nothing_and_back(db_path: Path) -> None:

@@ -49,6 +49,15 @@ def reader(ctx: typer.Context, *, load_builtin: bool = True) -> Iterator[Reader]
         r.close()
 
 
+@contextmanager
+def writer(ctx: typer.Context) -> Iterator[Any]:  # -> sqlmodel.Session
+    """One write command = one transaction on a Session (rolled back on any error)."""
+    from paperread.engine import open_write_session
+
+    with open_write_session(state(ctx).target) as session:
+        yield session
+
+
 # ---------------------------------------------------------------------------- completion
 
 
@@ -93,6 +102,23 @@ def complete_category(ctx: typer.Context, incomplete: str) -> list[str]:
         r.close()
 
 
+def complete_video(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    from paperread import queries
+
+    r = _completion_reader(ctx)
+    if r is None:
+        return []
+    try:
+        rows = queries.videos(r)
+        return [(str(v["id"]), v["title"]) for v in rows if str(v["id"]).startswith(incomplete)] + [
+            (v["bilibili"], v["title"]) for v in rows if v["bilibili"] and incomplete and v["bilibili"].startswith(incomplete)
+        ]
+    except Exception:
+        return []
+    finally:
+        r.close()
+
+
 # ---------------------------------------------------------------------------- options
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (for scripts) instead of a table.")]
@@ -109,6 +135,15 @@ PaperArg = Annotated[
     typer.Argument(
         help="A paper: its key, Semantic Scholar id, arXiv id, or a title fragment matching one paper.",
         autocompletion=complete_paper,
+        show_default=False,
+    ),
+]
+
+VideoArg = Annotated[
+    str,
+    typer.Argument(
+        help="A video: the id 'paperread videos' shows, or its bilibili BV id.",
+        autocompletion=complete_video,
         show_default=False,
     ),
 ]

@@ -1,0 +1,128 @@
+"""Moving the catalog in and out: ``import FILE`` and ``export FORMAT``.
+
+Formats: the paper-reading README (markdown), the lossless catalog document (json), csv and
+bibtex (``paperread.formats``). An import reads the whole file first (a file that is not the
+format at all is refused before the database is opened), then upserts it in one transaction
+(``paperread.exchange.import_document``). An export is a read: on SQLite it runs on the
+light road, and ``--output`` replaces FILE atomically.
+
+This module is imported on every run: the format code is imported inside the commands.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from paperread import output
+from paperread.commands import JsonOpt, reader, writer
+
+
+class Format(str, Enum):
+    markdown = "markdown"
+    json = "json"
+    csv = "csv"
+    bibtex = "bibtex"
+
+
+def import_file(
+    ctx: typer.Context,
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="The file to import ('-' reads standard input): a paper-reading README (.md), a catalog "
+            "document (.json, as 'export json' writes), .csv or .bib.",
+            show_default=False,
+        ),
+    ],
+    fmt: Annotated[
+        Format | None,
+        typer.Option("--format", "-f", help="The file's format. Default: from its extension, else its content.",
+                     show_default=False),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", "-n", help="Show what would change; write nothing.")] = False,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune",
+            help="Remove papers, videos and categories that are not in the file (not papers someone has "
+            "notes or reading state on, nor watched videos). Refused when some row of the file cannot be read.",
+        ),
+    ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Import nothing when some row of the file cannot be read.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import a catalog file: add what is new, update what changed, keep everything else.
+
+    Papers are matched by Semantic Scholar id, else link, arXiv id or DOI, else key; videos by
+    bilibili id, else date and title. Importing the same file twice changes nothing. Your
+    reading state, notes and citation history stay, and fields the file does not carry (a
+    README has no authors or citations) are left as they are. Papers that are in the catalog
+    but not in the file are kept (and listed) unless --prune.
+    """
+    from paperread import formats
+    from paperread.errors import InputError
+
+    source, name = ("standard input", None) if file == "-" else (file, file)
+    if file == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        try:
+            with open(file, "rb") as fh:
+                data = fh.read()
+        except FileNotFoundError:
+            raise InputError(f"file '{file}' does not exist") from None
+        except IsADirectoryError:
+            raise InputError(f"'{file}' is a folder, not a file") from None
+        except OSError as exc:
+            raise InputError(f"cannot read '{file}': {exc.strerror or exc}") from None
+    text = formats.decode(data, source)
+    chosen = fmt.value if fmt is not None else formats.detect_format(name, text)
+    parsed = formats.parse(text, chosen, source=source)
+    if strict and parsed.problems:
+        for problem in parsed.problems:
+            output.message(f"warning: {problem.text()}")
+        raise InputError(
+            f"{len(parsed.problems)} row(s) of {source} could not be read; nothing was imported (--strict)"
+        )
+    from paperread.exchange import import_document
+
+    with writer(ctx) as session:
+        report = import_document(
+            session.connection(), parsed.doc, carried=parsed.carried, problems=parsed.problems,
+            dry_run=dry_run, prune=prune,
+        )
+    output.import_report(report, source=source, fmt=chosen, as_json=as_json)
+
+
+def export(
+    ctx: typer.Context,
+    fmt: Annotated[Format, typer.Argument(help="markdown (the README), json (lossless), csv or bibtex.",
+                                          show_default=False)],
+    out: Annotated[
+        str | None,
+        typer.Option("--output", "-o", help="Write to FILE (replaced atomically) instead of standard output.",
+                     show_default=False),
+    ] = None,
+) -> None:
+    """Export the whole catalog.
+
+    markdown writes the paper-reading README with its counts computed from the rows;
+    json is the lossless catalog document (every user's reading state included), which
+    'import' reads back; csv has one row per paper; bibtex one entry per paper.
+    """
+    from paperread import formats
+
+    with reader(ctx) as r, output.data_output(out) as stream:
+        counts = formats.write(fmt.value, r, stream)
+    output.exported(fmt.value, counts, out)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_file)
+    app.command()(export)

@@ -1,0 +1,212 @@
+"""The reader's own state, per user: read, unread, reading, watched, note, open.
+
+(Named ``reading`` rather than ``reader``: a submodule ``commands.reader`` would replace
+the ``commands.reader`` context manager as an attribute of the package once imported.)
+
+Whose state is ``state(ctx).user`` ($PAPERREAD_USER, else the login name). Writes go
+through ``paperread.store`` (imported inside the command); ``open`` is a read.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from paperread import output, queries
+from paperread.commands import PaperArg, VideoArg, reader, state, usage_error, writer
+from paperread.errors import InputError, NotFoundError, PaperreadError
+
+ReadDateOpt = Annotated[
+    str | None,
+    typer.Option("--date", help="The day you read it: YYYY-MM-DD or M/D/YY. Default: now.", show_default=False),
+]
+
+
+def _status(ctx: typer.Context, paper: str, status: str | None, date: str | None = None) -> dict:
+    from paperread import store
+
+    with writer(ctx) as session:
+        return store.set_status(session, paper, user=state(ctx).user, status=status, date=date)
+
+
+def read(ctx: typer.Context, paper: PaperArg, date: ReadDateOpt = None) -> None:
+    """Mark a paper as read (by you)."""
+    s = _status(ctx, paper, "read", date)
+    again = s["before"] == "read" and date is None
+    output.message(f"'{s['key']}' was already read" if again else f"'{s['key']}' is read")
+
+
+def reading(ctx: typer.Context, paper: PaperArg) -> None:
+    """Mark a paper as being read now (by you)."""
+    s = _status(ctx, paper, "reading")
+    output.message(f"'{s['key']}' was already being read" if s["before"] == "reading" else f"'{s['key']}' is being read")
+
+
+def unread(ctx: typer.Context, paper: PaperArg) -> None:
+    """Mark a paper as not read (your note on it stays)."""
+    s = _status(ctx, paper, None)
+    output.message(f"'{s['key']}' was not read" if s["before"] is None else f"'{s['key']}' is unread")
+
+
+def watched(
+    ctx: typer.Context,
+    video: VideoArg,
+    undo: Annotated[bool, typer.Option("--undo", help="Mark it not watched.")] = False,
+) -> None:
+    """Mark a video as watched (by you); stats shows the video time you have left."""
+    from paperread import store
+
+    with writer(ctx) as session:
+        s = store.set_watched(session, video, user=state(ctx).user, watched=not undo)
+    what = f"video {s['id']} '{s['title']}'"
+    if undo:
+        output.message(f"{what} is not watched" if s["changed"] else f"{what} was not watched")
+    else:
+        output.message(f"{what} is watched" if s["changed"] else f"{what} was already watched")
+
+
+def note(
+    ctx: typer.Context,
+    paper: PaperArg,
+    text: Annotated[str | None, typer.Option("--text", help="Replace the note with this text (\"\" clears it).",
+                                             show_default=False)] = None,
+    append: Annotated[str | None, typer.Option("--append", help="Add this text at the end of the note.",
+                                               show_default=False)] = None,
+) -> None:
+    """Write your Markdown note on a paper: in $VISUAL or $EDITOR, or with --text/--append.
+
+    'paperread show' renders it, and 'search' finds words in it.
+    """
+    from paperread import store
+
+    user = state(ctx).user
+    if text is not None and append is not None:
+        usage_error("--text and --append do not go together")
+    if text is not None or append is not None:
+        with writer(ctx) as session:
+            key, _ = store.note_of(session, paper, user=user)
+            changed = store.set_note(session, paper, user=user, text=append if append is not None else text,
+                                     append=append is not None)
+        _noted(key, changed, cleared=text is not None and not text.strip())
+        return
+    with reader(ctx) as r:
+        found = queries.resolve_paper(r, paper)
+        before = queries.paper_detail(r, found["id"], user=user)["note"]
+    key = found["key"]
+    after = edit_text(before or "", name=key)
+    if after == (before or "") or after.rstrip("\n") == (before or "").rstrip("\n"):
+        output.message(f"your note on '{key}' is unchanged; nothing written")
+        return
+    with writer(ctx) as session:
+        changed = store.set_note(session, key, user=user, text=after, expected=before)
+    _noted(key, changed, cleared=not after.strip())
+
+
+def _noted(key: str, changed: bool, *, cleared: bool) -> None:
+    if not changed:
+        output.message(f"your note on '{key}' is unchanged; nothing written")
+    elif cleared:
+        output.message(f"cleared your note on '{key}'")
+    else:
+        output.message(f"saved your note on '{key}'")
+
+
+def editor_command() -> str:
+    """$VISUAL, then $EDITOR, then vi (notepad on Windows)."""
+    return os.environ.get("VISUAL") or os.environ.get("EDITOR") or ("notepad" if os.name == "nt" else "vi")
+
+
+def edit_text(text: str, *, name: str) -> str:
+    """Let the user edit ``text`` in their editor, in a temporary Markdown file; the result.
+
+    The editor command may carry arguments ("code --wait"). An editor that cannot be
+    started or exits non-zero raises a PaperreadError: nothing is to be written then.
+    """
+    import shlex
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    command = editor_command()
+    try:
+        argv = shlex.split(command, posix=os.name != "nt")
+    except ValueError as exc:
+        raise InputError(f"editor command '{command}' cannot be parsed ({exc})", hint="check VISUAL and EDITOR") from None
+    if not argv:
+        raise InputError("editor command '' is empty", hint="set VISUAL or EDITOR to your editor, e.g. 'nano'")
+    with tempfile.TemporaryDirectory(prefix="paperread-") as folder:
+        path = Path(folder) / f"{name}.md"
+        path.write_text(text, encoding="utf-8")
+        try:
+            result = subprocess.run([*argv, str(path)], check=False)
+        except OSError as exc:
+            raise InputError(
+                f"editor '{argv[0]}' could not be started ({exc.strerror or exc})",
+                hint="set VISUAL or EDITOR to your editor, e.g. 'nano' or 'code --wait'",
+            ) from None
+        if result.returncode != 0:
+            raise PaperreadError(
+                f"editor '{command}' exited with status {result.returncode}; your note was left as it was"
+            )
+        try:
+            return path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise InputError("the edited note is not UTF-8 text; your note was left as it was") from None
+
+
+def open_link(
+    ctx: typer.Context,
+    paper: PaperArg,
+    video: Annotated[bool, typer.Option("--video", help="Open the newest video covering it instead.")] = False,
+) -> None:
+    """Open a paper's link (or, with --video, its newest video) in your web browser.
+
+    The paper's own link, else its arXiv, DOI or Semantic Scholar page. The link is
+    also printed on stdout.
+    """
+    from paperread.values import bilibili_url, youtube_url, zhihu_url
+
+    with reader(ctx) as r:
+        found = queries.resolve_paper(r, paper)
+        detail = queries.paper_detail(r, found["id"], user=state(ctx).user)
+    key = detail["key"]
+    if video:
+        if not detail["videos"]:
+            raise NotFoundError(f"paper '{key}' has no video", hint=f"'paperread open {key}' opens the paper itself")
+        newest = max(detail["videos"], key=lambda v: (v["date"], v["id"]))
+        url = (
+            bilibili_url(newest["bilibili"]) if newest["bilibili"]
+            else youtube_url(newest["youtube"]) if newest["youtube"]
+            else zhihu_url(newest["zhihu"]) if newest["zhihu"]
+            else None
+        )
+        if url is None:
+            raise NotFoundError(f"video {newest['id']} '{newest['title']}' has no bilibili, YouTube or zhihu link")
+    else:
+        url = (
+            detail["url"]
+            or (f"https://arxiv.org/abs/{detail['arxiv_id']}" if detail["arxiv_id"] else None)
+            or (f"https://doi.org/{detail['doi']}" if detail["doi"] else None)
+            or (f"https://www.semanticscholar.org/paper/{detail['s2_id']}" if detail["s2_id"] else None)
+        )
+        if url is None:
+            raise NotFoundError(
+                f"paper '{key}' has no link (no URL, arXiv id, DOI or Semantic Scholar id)",
+                hint=f"add one with 'paperread edit {key} --url URL'",
+            )
+    output.link(url)
+    import webbrowser
+
+    if not webbrowser.open(url):
+        raise PaperreadError(f"no web browser could open {url}", hint="set BROWSER, or open the link yourself")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(read)
+    app.command()(unread)
+    app.command()(reading)
+    app.command()(watched)
+    app.command()(note)
+    app.command("open")(open_link)

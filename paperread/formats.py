@@ -1,0 +1,573 @@
+"""The catalog in the formats people use: the paper-reading README (Markdown), the catalog
+document (JSON), CSV and BibTeX.
+
+Every reader turns a file into a cleaned catalog document (``exchange.clean_document``), with
+the rows it had to skip (and where) and what the format carries (``exchange.Carried``), which
+decides what importing it may change. Every writer reads the catalog on the read road (a
+``Reader``), so exports never import SQLAlchemy.
+
+What each format carries:
+
+- markdown: categories (by heading), papers (recorded mark, year, linked name, description,
+  S2 id from the citation badge), videos (date, title, duration, site ids, the papers their
+  titles link). No authors, venue, citations or anyone's reading state.
+- json: everything (the lossless catalog document, every user's state included).
+- csv: one row per paper, the columns of ``CSV_COLUMNS`` it has (any order, any subset
+  with ``title``); categories by slug (or name); no videos. Citation counts in a CSV only
+  fill papers that have none: counts are Semantic Scholar's, kept by ``sync-citations``.
+- bibtex: one entry per paper: title, author, year, url, eprint (arXiv), doi, venue
+  (howpublished/journal/booktitle), an ``s2id`` field and a ``note = {Category: ...}``.
+  Values found in an entry fill the paper; nothing is cleared.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from paperread import values
+from paperread.errors import InputError
+from paperread.exchange import (
+    JSON_CARRIES,
+    MARKDOWN_CARRIES,
+    Carried,
+    Problem,
+    clean_document,
+    clean_slug,
+    dump_document,
+    write_json,
+)
+
+if TYPE_CHECKING:
+    from paperread.db import Reader
+
+FORMATS = ("markdown", "json", "csv", "bibtex")
+EXTENSIONS = {
+    ".md": "markdown", ".markdown": "markdown", ".json": "json", ".csv": "csv", ".bib": "bibtex", ".bibtex": "bibtex",
+}  # fmt: skip
+CSV_COLUMNS = (
+    "key", "title", "year", "category", "recorded", "citations", "s2_id", "arxiv_id", "doi", "url",
+    "description", "authors", "venue",
+)  # fmt: skip
+
+_BIBTEX_ENTRY_RE = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]", re.MULTILINE)
+
+
+@dataclass
+class Parsed:
+    """A file read into a cleaned catalog document."""
+
+    format: str
+    doc: dict[str, Any]
+    problems: list[Problem]
+    carried: Carried
+
+
+# ---------------------------------------------------------------------------- input
+
+
+def decode(data: bytes, source: str) -> str:
+    """UTF-8 text (a byte-order mark is dropped), or InputError naming the file."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{source} is not UTF-8 text (byte {error.start}: {data[error.start:error.start + 1]!r})",
+            hint="save it as UTF-8",
+        ) from None
+
+
+def detect_format(name: str | None, text: str) -> str:
+    """The format by the file's extension, else by its first characters."""
+    if name:
+        found = EXTENSIONS.get(Path(name).suffix.lower())
+        if found:
+            return found
+    head = text.lstrip()
+    if head.startswith(("{", "[")):
+        return "json"
+    if _BIBTEX_ENTRY_RE.search(text[:20_000]):
+        return "bibtex"
+    first = head.split("\n", 1)[0].lower()
+    if "title" in first and "," in first and "|" not in first:
+        return "csv"
+    return "markdown"
+
+
+def parse(text: str, fmt: str, *, source: str) -> Parsed:
+    """Read ``text`` in format ``fmt``; InputError when it is not that format at all."""
+    readers = {"markdown": read_markdown, "json": read_json, "csv": read_csv, "bibtex": read_bibtex}
+    if fmt not in readers:
+        raise InputError(f"format '{fmt}' is not one of {', '.join(FORMATS)}")
+    return readers[fmt](text, source)
+
+
+# ---------------------------------------------------------------------------- markdown
+
+
+def read_markdown(text: str, source: str) -> Parsed:
+    from paperread.readme import read_readme
+
+    result = read_readme(text, source=source)
+    problems = []
+    for line, message in result.problems:
+        kind = "paper" if message.startswith("paper") else "video" if message.startswith("video") else "file"
+        problems.append(Problem(kind, line, message))
+
+    def locate(kind: str, index: int, item: Any) -> str:
+        name = item.get("title") or item.get("name") if isinstance(item, dict) else None
+        return f"{kind} '{name}'" if name else f"{kind} #{index + 1}"
+
+    doc, more = clean_document(result.catalog, source=source, locate=locate)
+    return Parsed("markdown", doc, problems + more, MARKDOWN_CARRIES)
+
+
+def write_markdown(reader: Reader, out: IO[str]) -> dict[str, int]:
+    from paperread.readme import write_readme
+
+    doc = dump_document(reader)
+    out.write(write_readme(doc))
+    return {"categories": len(doc["categories"]), "papers": len(doc["papers"]), "videos": len(doc["videos"])}
+
+
+# ---------------------------------------------------------------------------- json
+
+
+def read_json(text: str, source: str) -> Parsed:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"{source} is not JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+        ) from None
+    except RecursionError:
+        raise InputError(f"{source} is not a paperread catalog document (nested too deeply)") from None
+    doc, problems = clean_document(doc, source=source)
+    return Parsed("json", doc, problems, JSON_CARRIES)
+
+
+# ---------------------------------------------------------------------------- categories by name or slug
+
+
+class _Categories:
+    """The categories a CSV or BibTeX file names, by slug (``vision/cnn``) or by name."""
+
+    def __init__(self) -> None:
+        self.items: list[dict[str, str]] = []
+        self._by_value: dict[str, str] = {}
+
+    def slug(self, value: str | None) -> str | None:
+        """The document slug for a category cell; None for an empty one."""
+        text = " ".join((value or "").split())
+        if not text:
+            return None
+        if text not in self._by_value:
+            from paperread.readme import category_slug
+
+            try:
+                slug, name = clean_slug(text), text
+            except InputError:
+                slug, name = category_slug(text, len(self.items) + 1), text
+            if all(c["slug"] != slug for c in self.items):  # else: another spelling of one already named
+                self.items.append({"slug": slug, "name": name})
+            self._by_value[text] = slug
+        return self._by_value[text]
+
+
+# ---------------------------------------------------------------------------- csv
+
+_TRUE = {"true", "yes", "y", "1", "✅", "x"}
+_FALSE = {"false", "no", "n", "0", ""}
+
+
+def _csv_flag(text: str) -> bool:
+    folded = text.strip().lower()
+    if folded in _TRUE:
+        return True
+    if folded in _FALSE:
+        return False
+    raise InputError(f"recorded '{text}' is not true or false")
+
+
+def _csv_count(text: str, what: str) -> int | None:
+    stripped = text.strip().replace(",", "").replace("_", "")
+    if not stripped:
+        return None
+    if not stripped.isascii() or not stripped.isdigit():
+        raise InputError(f"{what} '{text}' is not a whole number")
+    return int(stripped)
+
+
+def read_csv(text: str, source: str) -> Parsed:
+    """One paper per row under a header naming some of ``CSV_COLUMNS`` (``title`` at least)."""
+    rows = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(rows, None)
+    except csv.Error as error:
+        raise InputError(f"{source} is not CSV ({error})") from None
+    names = [h.strip().lower() for h in header or []]
+    if "title" not in names:
+        raise InputError(
+            f"{source} is not a paperread CSV: its first line names no 'title' column",
+            hint=f"the columns are {','.join(CSV_COLUMNS)} (any order; title is required)",
+        )
+    duplicated = sorted({n for n in names if n and names.count(n) > 1})
+    if duplicated:
+        raise InputError(f"{source} names column '{duplicated[0]}' twice")
+    problems: list[Problem] = []
+    unknown = [h for h, n in zip(header or [], names) if n not in CSV_COLUMNS]
+    if unknown:
+        problems.append(
+            Problem("file", 1, f"column(s) {', '.join(repr(u) for u in unknown)} ignored: not a paperread column", skipped=False)
+        )
+    columns = {n: i for i, n in enumerate(names) if n in CSV_COLUMNS}
+    categories = _Categories()
+    papers: list[dict[str, Any]] = []
+    lines: list[int] = []
+    line = rows.line_num + 1
+    while True:
+        try:
+            cells = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            problems.append(Problem("paper", line, f"row skipped: {error}"))
+            line = rows.line_num + 1
+            continue
+        start, line = line, rows.line_num + 1
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > len(names):
+            problems.append(Problem("paper", start, f"paper skipped: {len(cells)} cells, the header has {len(names)}"))
+            continue
+
+        def cell(name: str) -> str | None:
+            index = columns.get(name)
+            return cells[index] if index is not None and index < len(cells) else None
+
+        try:
+            paper: dict[str, Any] = {name: (cell(name) or "").strip() or None for name in (
+                "key", "title", "url", "s2_id", "arxiv_id", "doi", "authors", "venue",
+            )}  # fmt: skip
+            paper["description"] = (cell("description") or "").strip() or None
+            paper["year"] = (cell("year") or "").strip() or None
+            paper["category"] = categories.slug(cell("category"))
+            recorded = cell("recorded")
+            paper["recorded"] = _csv_flag(recorded) if recorded is not None else None
+            paper["citations"] = _csv_count(cell("citations") or "", "citations")
+        except InputError as error:
+            problems.append(Problem("paper", start, f"paper skipped: {error.message}"))
+            continue
+        papers.append(paper)
+        lines.append(start)
+    doc = {"format": "paperread", "version": 1, "categories": categories.items, "papers": papers, "videos": []}
+    doc, more = clean_document(doc, source=source, locate=lambda kind, i, item: lines[i] if kind == "paper" else f"{kind} #{i + 1}")
+    modes = {
+        "title": "set", "year": "set", "category": "set", "url": "set", "description": "set", "authors": "set",
+        "venue": "set", "recorded": "set", "s2_id": "fill", "arxiv_id": "fill", "doi": "fill", "citations": "seed",
+    }  # fmt: skip
+    carried = Carried(papers={k: v for k, v in modes.items() if k in columns}, order=True)
+    return Parsed("csv", doc, problems + more, carried)
+
+
+def write_csv(reader: Reader, out: IO[str]) -> dict[str, int]:
+    """One row per paper in catalog order, under a header of ``CSV_COLUMNS``."""
+    from paperread import queries
+
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    n = 0
+    for row in queries.export_papers(reader):
+        writer.writerow(
+            [
+                row["key"], row["title"], row["year"], row["category"], "true" if row["recorded"] else "false",
+                row["citations"], row["s2_id"], row["arxiv_id"], row["doi"], row["url"], row["description"],
+                row["authors"], row["venue"],
+            ]
+        )
+        n += 1
+    return {"papers": n}
+
+
+# ---------------------------------------------------------------------------- bibtex
+
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}", "{": r"\textbraceleft{}", "}": r"\textbraceright{}", "%": r"\%", "$": r"\$",
+    "&": r"\&", "#": r"\#", "_": r"\_", "^": r"\^{}", "~": r"\~{}",
+}  # fmt: skip
+_LATEX_SPECIAL_RE = re.compile(r"[\\{}%$&#_^~]")
+_LATEX_BACK = {v: k for k, v in _LATEX_SPECIAL.items()}
+# What latex_escape writes, other escaped specials, and the braces that protect capitals.
+_LATEX_TOKEN_RE = re.compile("|".join(re.escape(v) for v in _LATEX_BACK) + r"|\\[%$&#_{}]|[{}]")
+
+
+def latex_escape(text: str) -> str:
+    """Text for a BibTeX field: LaTeX's special characters escaped (braces as commands, so
+    the field's own braces stay balanced), everything else (UTF-8) as it is."""
+    one_line = " ".join(text.split())
+    return _LATEX_SPECIAL_RE.sub(lambda m: _LATEX_SPECIAL[m.group(0)], one_line)
+
+
+def _bib_title(title: str) -> str:
+    """The title escaped, each word with a capital letter in braces so styles keep its case."""
+    return " ".join(
+        "{" + latex_escape(word) + "}" if any(ch.isupper() for ch in word) else latex_escape(word)
+        for word in title.split()
+    )
+
+
+def split_authors(authors: str | None) -> list[str]:
+    """The names in the stored authors text ("A. He, B. Zhang", or ';'-separated)."""
+    if not authors:
+        return []
+    parts = authors.split(";") if ";" in authors else authors.split(",")
+    return [" ".join(p.split()) for p in parts if p.strip()]
+
+
+def _bib_entry(p: dict[str, Any], category_name: str) -> str:
+    fields: list[tuple[str, str]] = [("title", _bib_title(p["title"]))]
+    names = split_authors(p["authors"])
+    if names:
+        fields.append(("author", " and ".join(latex_escape(n) for n in names)))
+    if p["year"] is not None:
+        fields.append(("year", str(p["year"])))
+    if p["url"]:
+        fields.append(("url", p["url"].replace("{", "%7B").replace("}", "%7D")))
+    if p["arxiv_id"]:
+        fields += [("eprint", p["arxiv_id"]), ("archivePrefix", "arXiv")]
+    if p["doi"]:
+        fields.append(("doi", latex_escape(p["doi"])))
+    if p["venue"]:
+        fields.append(("howpublished", latex_escape(p["venue"])))
+    if p["s2_id"]:
+        fields.append(("s2id", p["s2_id"]))
+    fields.append(("note", f"Category: {latex_escape(category_name)}"))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@misc{{{p['key']},\n{body}\n}}\n"
+
+
+def write_bibtex(reader: Reader, out: IO[str]) -> dict[str, int]:
+    """One ``@misc`` entry per paper, keyed by the paper's key."""
+    from paperread import queries
+
+    names = {c["slug"]: c["name"] for c in queries.export_categories(reader)}
+    n = 0
+    for row in queries.export_papers(reader):
+        out.write(("\n" if n else "") + _bib_entry(row, names.get(row["category"], row["category"])))
+        n += 1
+    return {"papers": n}
+
+
+@dataclass
+class _BibEntry:
+    line: int
+    kind: str
+    key: str
+    fields: dict[str, str]
+
+
+class _BibSyntax(Exception):
+    pass
+
+
+def _bib_entries(text: str, problems: list[Problem]) -> Iterator[_BibEntry]:
+    """The entries of a BibTeX file; a broken one is reported and skipped."""
+    pos = 0
+    while True:
+        match = re.compile(r"@[ \t]*([A-Za-z]+)[ \t]*([{(])").search(text, pos)
+        if match is None:
+            return
+        line = text.count("\n", 0, match.start()) + 1
+        kind, opener = match.group(1).lower(), match.group(2)
+        closer = "}" if opener == "{" else ")"
+        try:
+            if kind in ("comment", "preamble", "string"):
+                pos = _bib_skip_block(text, match.end(), closer)
+                continue
+            entry, pos = _bib_entry_body(text, match.end(), closer, line, kind)
+            yield entry
+        except _BibSyntax as error:
+            problems.append(Problem("paper", line, f"entry skipped: {error}"))
+            after = _BIBTEX_ENTRY_RE.search(text, match.end())
+            pos = after.start() if after else len(text)
+
+
+def _bib_skip_block(text: str, pos: int, closer: str) -> int:
+    depth = 1
+    while pos < len(text):
+        ch = text[pos]
+        if ch == "{" or (closer == ")" and ch == "("):
+            depth += 1
+        elif ch == "}" or (closer == ")" and ch == ")"):
+            depth -= 1
+            if depth == 0:
+                return pos + 1
+        pos += 1
+    raise _BibSyntax("it never ends (unbalanced braces)")
+
+
+def _bib_entry_body(text: str, pos: int, closer: str, line: int, kind: str) -> tuple[_BibEntry, int]:
+    key_match = re.compile(r"\s*([^,\s{}()]*)\s*(,|" + re.escape(closer) + ")").match(text, pos)
+    if key_match is None:
+        raise _BibSyntax("no key after the entry type")
+    key, pos = key_match.group(1), key_match.end()
+    fields: dict[str, str] = {}
+    if key_match.group(2) == closer:
+        return _BibEntry(line, kind, key, fields), pos
+    field_re = re.compile(r"\s*([A-Za-z][\w\-:.]*)\s*=\s*")
+    while True:
+        end = re.compile(r"\s*(,\s*)?" + re.escape(closer)).match(text, pos)
+        if end:
+            return _BibEntry(line, kind, key, fields), end.end()
+        name_match = field_re.match(text, pos)
+        if name_match is None:
+            raise _BibSyntax(f"expected 'name = value' at line {text.count(chr(10), 0, pos) + 1}")
+        name, pos = name_match.group(1).lower(), name_match.end()
+        parts = []
+        while True:
+            value, pos = _bib_value(text, pos)
+            parts.append(value)
+            concat = re.compile(r"\s*#\s*").match(text, pos)
+            if not concat:
+                break
+            pos = concat.end()
+        fields[name] = "".join(parts)
+        sep = re.compile(r"\s*,").match(text, pos)
+        if sep:
+            pos = sep.end()
+        elif not re.compile(r"\s*" + re.escape(closer)).match(text, pos):
+            raise _BibSyntax(f"expected ',' after field '{name}'")
+
+
+def _bib_value(text: str, pos: int) -> tuple[str, int]:
+    if pos >= len(text):
+        raise _BibSyntax("the file ends inside an entry")
+    ch = text[pos]
+    if ch == "{":
+        depth, start = 0, pos
+        while pos < len(text):
+            if text[pos] == "\\" and pos + 1 < len(text):
+                pos += 2
+                continue
+            if text[pos] == "{":
+                depth += 1
+            elif text[pos] == "}":
+                depth -= 1
+                if depth == 0:
+                    return text[start + 1 : pos], pos + 1
+            pos += 1
+        raise _BibSyntax("a value never ends (unbalanced braces)")
+    if ch == '"':
+        depth, start = 0, pos + 1
+        pos += 1
+        while pos < len(text):
+            c = text[pos]
+            if c == "\\" and pos + 1 < len(text):
+                pos += 2
+                continue
+            if c == "{":
+                depth += 1
+            elif c == "}":
+                depth -= 1
+            elif c == '"' and depth == 0:
+                return text[start:pos], pos + 1
+            pos += 1
+        raise _BibSyntax("a quoted value never ends")
+    match = re.compile(r"[\w\-:.]+").match(text, pos)
+    if match is None:
+        raise _BibSyntax(f"unexpected {ch!r} where a value should be")
+    return match.group(0), match.end()  # a number, or a @string macro (kept as its name)
+
+
+def latex_to_text(value: str) -> str:
+    """A BibTeX value as plain text: the escapes ``latex_escape`` writes undone, protective
+    braces dropped, whitespace collapsed."""
+
+    def plain(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token in _LATEX_BACK:
+            return _LATEX_BACK[token]
+        return token[1:] if token.startswith("\\") else ""
+
+    return " ".join(_LATEX_TOKEN_RE.sub(plain, value).split())
+
+
+def _bib_authors(value: str) -> str | None:
+    names = []
+    for name in re.split(r"\s+and\s+", value.strip(), flags=re.IGNORECASE):
+        plain = latex_to_text(name)
+        if "," in plain:  # "Last, First" -> "First Last"
+            last, _, first = plain.partition(",")
+            plain = f"{first.strip()} {last.strip()}".strip()
+        if plain:
+            names.append(plain)
+    return ", ".join(names) or None
+
+
+def read_bibtex(text: str, source: str) -> Parsed:
+    problems: list[Problem] = []
+    categories = _Categories()
+    papers: list[dict[str, Any]] = []
+    lines: list[int] = []
+    found = 0
+    for entry in _bib_entries(text, problems):
+        found += 1
+        f = entry.fields
+        try:
+            title = latex_to_text(f.get("title", ""))
+            if not title:
+                raise InputError("it has no title")
+            key = entry.key.strip().lower()
+            arxiv = None
+            if f.get("eprint") and (f.get("archiveprefix", "") + f.get("eprinttype", "")).lower().startswith("arxiv"):
+                arxiv = latex_to_text(f["eprint"])
+            note = latex_to_text(f.get("note", ""))
+            category = note.split(":", 1)[1] if note.lower().startswith("category:") else None
+            url = latex_to_text(f["url"]).replace("%7B", "{").replace("%7D", "}") if f.get("url") else None
+            paper = {
+                "key": key if values.is_valid_key(key) else None,
+                "title": title,
+                "year": latex_to_text(f.get("year", "")) or None,
+                "category": categories.slug(category),
+                "url": url,
+                "s2_id": latex_to_text(f.get("s2id", "")) or None,
+                "arxiv_id": arxiv or (values.arxiv_id_from_url(url) if url else None),
+                "doi": latex_to_text(f.get("doi", "")) or None,
+                "authors": _bib_authors(f["author"]) if f.get("author") else None,
+                "venue": next(
+                    (latex_to_text(f[k]) for k in ("howpublished", "journal", "booktitle") if f.get(k)), None
+                ),
+            }
+        except InputError as error:
+            problems.append(Problem("paper", entry.line, f"entry skipped: {error.message}"))
+            continue
+        papers.append(paper)
+        lines.append(entry.line)
+    if not found and not problems:
+        raise InputError(f"{source} is not BibTeX: it has no @type{{key, ...}} entry")
+    doc = {"format": "paperread", "version": 1, "categories": categories.items, "papers": papers, "videos": []}
+    doc, more = clean_document(doc, source=source, locate=lambda kind, i, item: lines[i] if kind == "paper" else f"{kind} #{i + 1}")
+    carried = Carried(
+        papers={
+            "title": "set", "year": "fill", "category": "set", "url": "fill", "authors": "fill", "venue": "fill",
+            "s2_id": "fill", "arxiv_id": "fill", "doi": "fill",
+        },
+    )  # fmt: skip
+    return Parsed("bibtex", doc, problems + more, carried)
+
+
+# ---------------------------------------------------------------------------- export
+
+
+def write(fmt: str, reader: Reader, out: IO[str]) -> dict[str, int]:
+    """Write the whole catalog to ``out`` in format ``fmt``; how many rows of each kind."""
+    writers = {"markdown": write_markdown, "json": write_json, "csv": write_csv, "bibtex": write_bibtex}
+    if fmt not in writers:
+        raise InputError(f"format '{fmt}' is not one of {', '.join(FORMATS)}")
+    return writers[fmt](reader, out)

@@ -1,0 +1,709 @@
+"""Citation sync: the use-cases joining Semantic Scholar (``s2``) and the catalog.
+
+- ``plan``: which papers a run asks about (scope, freshness, how each is identified).
+- ``run``: asks S2 in batches of up to 500 ids (POST /paper/batch) and writes each batch
+  in its own short transaction as it arrives, so a failure or a kill part way keeps every
+  batch already fetched and a rerun picks up the rest. Network I/O never happens inside a
+  transaction. The same pass fills metadata a paper lacks, replaces merged ids, resolves
+  papers without an S2 id (``ARXIV:``/``DOI:`` ids in the same batches, else a title
+  match) and writes a citation_history row for every change of a count.
+- ``sync_lock``: one sync at a time per database (an OS file lock next to an SQLite file,
+  a session advisory lock on PostgreSQL), released by the OS if the process dies.
+- ``fetch_paper`` / ``fill_new_paper``: the S2 half of ``add --fetch``.
+
+Nothing here prints: progress goes to a ``Progress`` the caller passes (output.py draws
+it), and the outcome is a ``Report`` the caller renders. The API key stays inside
+``s2``; any text kept here is scrubbed of it anyway.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import socket
+import unicodedata
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine, bindparam, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from paperread import queries, values
+from paperread.config import Target
+from paperread.db import Reader
+from paperread.errors import NotFoundError, PaperreadError
+from paperread.models import CitationHistory, Paper, utcnow
+from paperread.s2 import (
+    MAX_BATCH,
+    PAPER_FIELDS,
+    S2AuthError,
+    S2BadResponse,
+    S2Client,
+    S2Config,
+    S2Error,
+    S2Paper,
+    S2RateLimited,
+    S2Unavailable,
+    parse_paper,
+)
+
+DEFAULT_STALE_AFTER = dt.timedelta(days=7)
+# Held for a whole sync on its own PostgreSQL connection (advisory locks are per database).
+PG_SYNC_LOCK = 0x73796E63  # "sync"
+_FATAL = (S2AuthError, S2RateLimited, S2Unavailable, S2BadResponse)
+"""Failures that would fail every later request too: the run stops and a rerun resumes."""
+
+PAPER = Paper.__table__
+HISTORY = CitationHistory.__table__
+
+
+class SyncBusyError(PaperreadError):
+    """Another sync holds the lock for this database."""
+
+
+# ---------------------------------------------------------------------------- progress
+
+
+class Progress:
+    """What a run tells whoever watches it; this one watches nothing."""
+
+    def phase(self, name: str, total: int) -> None:
+        """A new phase ("fetching", "matching titles") of ``total`` papers begins."""
+
+    def advance(self, papers: int) -> None:
+        """``papers`` more papers of the current phase are done (stored or reported)."""
+
+    def retry(self, attempt: int, reason: str, wait: float) -> None:
+        """A request failed (``reason``) and is retried in ``wait`` seconds."""
+
+
+# ---------------------------------------------------------------------------- report
+
+
+@dataclass
+class Report:
+    """What a run did, per paper outcome; ``as_dict`` is the --json summary."""
+
+    scope: str
+    dry_run: bool = False
+    asked: int = 0
+    skipped_fresh: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    no_count: int = 0
+    not_found: list[str] = field(default_factory=list)
+    failed: dict[str, list[str]] = field(default_factory=dict)  # reason -> keys
+    resolved: list[dict[str, str]] = field(default_factory=list)
+    unsure: list[dict[str, Any]] = field(default_factory=list)
+    conflicts: list[dict[str, str]] = field(default_factory=list)
+    replaced_ids: list[dict[str, str]] = field(default_factory=list)
+    filled: int = 0
+    gone: int = 0
+    requests: int = 0
+    planned_requests: int = 0
+    stopped: str | None = None
+    took_over_from: int | None = None
+    already: list[str] = field(default_factory=list)  # resolve: named papers that have an S2 id
+    to_fetch: list[str] = field(default_factory=list)  # keys, for --dry-run
+    secret: str | None = field(default=None, repr=False)
+
+    def fail(self, keys: Sequence[str], reason: str) -> None:
+        if keys:
+            self.failed.setdefault(self._scrub(reason), []).extend(keys)
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self.secret, "***") if self.secret else text
+
+    @property
+    def failed_count(self) -> int:
+        return sum(len(keys) for keys in self.failed.values())
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every paper asked for was refreshed or reported not found, else 1."""
+        return 1 if self.failed else 0
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "scope": self.scope,
+            "dry_run": self.dry_run,
+            "asked": self.asked,
+            "skipped_fresh": self.skipped_fresh,
+        }
+        if self.dry_run:
+            data.update(to_fetch=len(self.to_fetch), requests_needed=self.planned_requests, papers=self.to_fetch)
+            return data
+        data.update(
+            updated=self.updated,
+            unchanged=self.unchanged,
+            without_count=self.no_count,
+            not_found=len(self.not_found),
+            failed=self.failed_count,
+            requests=self.requests,
+            metadata_filled=self.filled,
+            resolved=self.resolved,
+            unsure=self.unsure,
+            conflicts=self.conflicts,
+            replaced_ids=self.replaced_ids,
+            not_found_papers=self.not_found,
+            already_identified=self.already,
+            took_over_lock_from=self.took_over_from,
+            failures=[{"reason": reason, "papers": len(keys), "keys": keys} for reason, keys in self.failed.items()],
+            stopped=self.stopped,
+            exit_code=self.exit_code,
+        )
+        if self.gone:
+            data["removed_meanwhile"] = self.gone
+        return data
+
+    def log_line(self, command: str, exit_code: int, error: str | None = None) -> str:
+        """One line for --log: UTC time, scope, counts, exit status (never the key)."""
+        stamp = utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+        counts = (
+            f"asked={self.asked} updated={self.updated} unchanged={self.unchanged} "
+            f"not_found={len(self.not_found)} failed={self.failed_count} skipped_fresh={self.skipped_fresh} "
+            f"requests={self.requests}"
+        )
+        if self.resolved or self.unsure or self.conflicts:
+            counts += f" resolved={len(self.resolved)} unsure={len(self.unsure)} conflicts={len(self.conflicts)}"
+        reason = error or self.stopped or next(iter(self.failed), None)
+        line = f"{stamp} {command} scope={_quote(self.scope)} {counts} exit={exit_code}"
+        if self.dry_run:
+            line += " dry_run=1"
+        if reason:
+            line += f" error={_quote(self._scrub(reason))}"
+        return line
+
+
+def _quote(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if flat and re.fullmatch(r"[\w.,:/+-]+", flat) else '"' + flat.replace('"', "'") + '"'
+
+
+# ---------------------------------------------------------------------------- titles and ids
+
+
+def normalise_title(title: str) -> str:
+    """Casefolded letters and digits only: 'Attention is All you Need.' == 'attention is all you need'."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", title).casefold() if ch.isalnum())
+
+
+def titles_agree(a: str | None, b: str | None) -> bool:
+    return bool(a and b) and normalise_title(a) == normalise_title(b) != ""
+
+
+def paper_ref(text: str) -> tuple[str, str]:
+    """What ``add --fetch`` was given: ("id", an id S2's batch call takes) or ("title", text)."""
+    value = text.strip()
+    if not value:
+        raise PaperreadError("--fetch needs an arXiv id, a DOI, a Semantic Scholar id or a title")
+    kind, sep, rest = value.partition(":")
+    if sep and kind.upper() == "ARXIV":
+        return "id", "ARXIV:" + values.normalize_arxiv_id(rest)
+    if sep and kind.upper() == "DOI":
+        return "id", "DOI:" + values.normalize_doi(rest)
+    if values.is_s2_id(value):
+        return "id", value.lower()
+    for parse, prefix in ((values.normalize_arxiv_id, "ARXIV:"), (values.normalize_doi, "DOI:")):
+        try:
+            return "id", prefix + parse(value)
+        except PaperreadError:
+            pass
+    return "title", value
+
+
+def _external_ref(arxiv_id: str | None, doi: str | None) -> str | None:
+    """``ARXIV:<id>`` (no version) or ``DOI:<doi>`` for a paper without an S2 id."""
+    if arxiv_id:
+        try:
+            return "ARXIV:" + values.normalize_arxiv_id(arxiv_id)
+        except PaperreadError:
+            pass
+    if doi:
+        try:
+            return "DOI:" + values.normalize_doi(doi)
+        except PaperreadError:
+            pass
+    return None
+
+
+def _via(ref: str) -> str:
+    return "arXiv id" if ref.startswith("ARXIV:") else "DOI" if ref.startswith("DOI:") else "title"
+
+
+# ---------------------------------------------------------------------------- plan
+
+
+@dataclass
+class Plan:
+    """The papers a run asks about, as parallel lists (small even for 100,000 papers)."""
+
+    ids: list[int] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+    refs: list[str] = field(default_factory=list)  # an S2 id, ARXIV:... or DOI:...
+    titles: dict[int, str] = field(default_factory=dict)  # papers without an S2 id: a title match may be needed
+    by_title: list[tuple[int, str]] = field(default_factory=list)  # (id, key) to match by title only
+
+    @property
+    def requests_needed(self) -> int:
+        return -(-len(self.refs) // MAX_BATCH) + len(self.by_title)
+
+
+def plan(
+    reader: Reader,
+    report: Report,
+    *,
+    paper_ids: list[int] | None = None,
+    category: str | None = None,
+    stale_after: dt.timedelta = DEFAULT_STALE_AFTER,
+    resolve: bool = False,
+    only_unidentified: bool = False,
+    now: dt.datetime | None = None,
+) -> Plan:
+    """Which papers to ask about: in scope, not fetched within ``stale_after``.
+
+    Papers without an S2 id are resolved (with ``resolve``) from their arXiv id or DOI in
+    the same batches, else by title; without ``resolve`` a named one fails ("no S2 id").
+    ``only_unidentified`` (the ``resolve`` command) leaves papers with an S2 id alone.
+    """
+    now = now or utcnow()
+    fresh_after = now - stale_after if stale_after > dt.timedelta(0) else None
+    out = Plan()
+    no_id: list[str] = []
+    for row in queries.sync_plan(
+        reader, paper_ids=paper_ids, category=category, fresh_after=fresh_after,
+        with_unidentified=resolve, only_unidentified=only_unidentified,
+    ):
+        report.asked += 1
+        if only_unidentified and row["s2_id"] is not None:
+            report.already.append(row["key"])
+            continue
+        if row["fresh"]:
+            report.skipped_fresh += 1
+            continue
+        ref = row["s2_id"]
+        if ref is None:
+            if not resolve:
+                no_id.append(row["key"])
+                continue
+            out.titles[row["id"]] = row["title"]
+            ref = _external_ref(row["arxiv_id"], row["doi"])
+            if ref is None:
+                out.by_title.append((row["id"], row["key"]))
+                continue
+        out.ids.append(row["id"])
+        out.keys.append(row["key"])
+        out.refs.append(ref)
+    report.fail(no_id, "no Semantic Scholar id (run with --resolve, or set one with 'paperread edit --s2-id')")
+    report.planned_requests = out.requests_needed
+    return out
+
+
+# ---------------------------------------------------------------------------- run
+
+
+def run(
+    engine: Engine,
+    client: S2Client,
+    work: Plan,
+    report: Report,
+    progress: Progress | None = None,
+) -> Report:
+    """Fetch and store every planned paper; each batch is one transaction, written as it arrives.
+
+    A failure that would repeat (bad key, S2 down or throttling past every retry, broken
+    answers) stops the run: the papers not reached are reported failed, and a rerun picks
+    them up (they are still stale). Other failures fail their batch only.
+    """
+    progress = progress or Progress()
+    report.secret = client.config.api_key
+    client.on_retry = progress.retry
+    progress.phase("fetching citations", len(work.refs))
+    start = 0
+    total = len(work.refs)
+    while start < total and report.stopped is None:
+        try:
+            for chunk, results in client.iter_batches(work.refs[start:] if start else work.refs, PAPER_FIELDS):
+                end = start + len(chunk)
+                _store_batch(engine, work, start, end, results, report)
+                progress.advance(len(chunk))
+                start = end
+        except S2Error as exc:
+            end = min(start + MAX_BATCH, total)
+            report.fail(work.keys[start:end], exc.message)
+            progress.advance(end - start)
+            start = end
+            if isinstance(exc, _FATAL):
+                report.stopped = report._scrub(exc.message)
+                report.fail(work.keys[start:], "not asked: the run stopped at the error above")
+                report.fail([key for _, key in work.by_title], "not asked: the run stopped at the error above")
+                start = total
+        finally:
+            report.requests = client.count_requests
+    if report.stopped is None:
+        _match_titles(engine, client, work, report, progress)
+    report.requests = client.count_requests
+    return report
+
+
+def _store_batch(engine: Engine, work: Plan, start: int, end: int, results: list[Any], report: Report) -> None:
+    found: list[tuple[int, str, str, S2Paper]] = []
+    for i, obj in zip(range(start, end), results):
+        pid, key, ref = work.ids[i], work.keys[i], work.refs[i]
+        if obj is None:
+            if pid in work.titles and work.titles[pid]:
+                work.by_title.append((pid, key))  # its arXiv id or DOI is unknown to S2: try the title
+            else:
+                report.not_found.append(key)
+            continue
+        try:
+            found.append((pid, key, ref, parse_paper(obj)))
+        except S2BadResponse as exc:
+            report.fail([key], exc.message)
+    if found:
+        with engine.begin() as conn:
+            _apply(conn, found, report)
+
+
+def _match_titles(engine: Engine, client: S2Client, work: Plan, report: Report, progress: Progress) -> None:
+    """Papers with no S2 id, arXiv id or DOI (or ones S2 did not know): one search each."""
+    queue = list(work.by_title)
+    if queue:
+        progress.phase("matching titles", len(queue))
+    for n, (pid, key) in enumerate(queue):
+        title = work.titles.get(pid) or ""
+        try:
+            obj = client.match_title(title, PAPER_FIELDS) if title.strip() else None
+            record = parse_paper(obj) if obj is not None else None
+        except S2Error as exc:
+            report.fail([key], exc.message)
+            progress.advance(1)
+            if isinstance(exc, _FATAL):
+                report.stopped = report._scrub(exc.message)
+                report.fail([k for _, k in queue[n + 1 :]], "not asked: the run stopped at the error above")
+                return
+            continue
+        if record is None:
+            report.not_found.append(key)
+        elif not titles_agree(record.title, title):
+            report.unsure.append(
+                {"key": key, "title": title, "match_title": record.title, "match_s2_id": record.paper_id,
+                 "match_score": obj.get("matchScore") if obj else None}
+            )
+        else:
+            with engine.begin() as conn:
+                _apply(conn, [(pid, key, "title", record)], report)
+        progress.advance(1)
+
+
+def _apply(conn: Connection, found: list[tuple[int, str, str, S2Paper]], report: Report) -> None:
+    """Store one batch of S2 records in the caller's transaction.
+
+    The rows are read (and locked on PostgreSQL) first, so what a user set meanwhile is
+    seen and kept. Counts go in with one executemany; history rows only for changes.
+    """
+    now = utcnow()
+    ids = [pid for pid, *_ in found]
+    stmt = select(
+        PAPER.c.id, PAPER.c.key, PAPER.c.s2_id, PAPER.c.citation_count, PAPER.c.year, PAPER.c.arxiv_id,
+        PAPER.c.doi, PAPER.c.authors, PAPER.c.venue, PAPER.c.publication_date,
+    ).where(PAPER.c.id.in_(ids))
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    current = {row.id: row for row in conn.execute(stmt)}
+    new_ids = {rec.paper_id for pid, _, _, rec in found if pid in current and rec.paper_id != current[pid].s2_id}
+    taken = _owners(conn, PAPER.c.s2_id, new_ids)
+    taken_arxiv = _owners(conn, PAPER.c.arxiv_id, {r.arxiv_id for *_, r in found if r.arxiv_id})
+    taken_doi = _owners(conn, PAPER.c.doi, {r.doi for *_, r in found if r.doi})
+
+    counts: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
+    changes: list[tuple[int, str, dict[str, Any]]] = []
+    for pid, key, ref, rec in found:
+        row = current.get(pid)
+        if row is None:  # removed since the plan was made
+            report.gone += 1
+            continue
+        fills: dict[str, Any] = {}
+        if rec.paper_id != row.s2_id:
+            owner = taken.get(rec.paper_id)
+            if owner is not None and owner[0] != pid:
+                report.conflicts.append({"key": key, "s2_id": rec.paper_id, "taken_by": owner[1]})
+                if row.s2_id is None:
+                    continue  # resolving: nothing is stored for a paper that is already there
+            else:
+                fills["s2_id"] = rec.paper_id
+                taken[rec.paper_id] = (pid, key)
+                if row.s2_id is None:
+                    report.resolved.append({"key": key, "s2_id": rec.paper_id, "via": _via(ref)})
+                else:
+                    report.replaced_ids.append({"key": key, "old": row.s2_id, "new": rec.paper_id})
+        fills.update(_metadata_fills(row, rec, pid, taken_arxiv, taken_doi))
+        if rec.citation_count is None:
+            report.no_count += 1
+        elif rec.citation_count != row.citation_count:
+            report.updated += 1
+            history.append({"paper_id": pid, "citations": rec.citation_count, "fetched_at": now})
+        else:
+            report.unchanged += 1
+        count = row.citation_count if rec.citation_count is None else rec.citation_count
+        counts.append({"pid": pid, "count": count, "at": now})
+        if fills:
+            changes.append((pid, key, fills))
+
+    if counts:
+        conn.execute(
+            update(PAPER)
+            .where(PAPER.c.id == bindparam("pid"))
+            .values(citation_count=bindparam("count"), citations_fetched_at=bindparam("at")),
+            counts,
+        )
+    if history:
+        conn.execute(insert(HISTORY), history)
+    for pid, key, fills in changes:
+        _write_fills(conn, pid, key, fills, now, report)
+
+
+def _owners(conn: Connection, column: Any, wanted: set[str]) -> dict[str, tuple[int, str]]:
+    """value -> (paper id, key) of the papers already holding one of ``wanted``."""
+    if not wanted:
+        return {}
+    rows = conn.execute(select(column, PAPER.c.id, PAPER.c.key).where(column.in_(sorted(wanted))))
+    return {value: (pid, key) for value, pid, key in rows}
+
+
+def _metadata_fills(row: Any, rec: S2Paper, pid: int, taken_arxiv: dict, taken_doi: dict) -> dict[str, Any]:
+    """What S2 knows that the paper lacks; a value already set (a user's) is never replaced."""
+    fills: dict[str, Any] = {}
+    if row.authors is None and rec.authors:
+        fills["authors"] = ", ".join(rec.authors)
+    if row.venue is None and rec.venue:
+        fills["venue"] = rec.venue
+    if row.publication_date is None and rec.publication_date:
+        fills["publication_date"] = rec.publication_date
+    if row.year is None and rec.year is not None:
+        try:
+            fills["year"] = values.parse_year(rec.year)
+        except PaperreadError:
+            pass
+    if row.arxiv_id is None and rec.arxiv_id:
+        try:
+            arxiv = values.normalize_arxiv_id(rec.arxiv_id)
+        except PaperreadError:
+            arxiv = None
+        if arxiv and taken_arxiv.get(arxiv, (pid,))[0] == pid:
+            fills["arxiv_id"] = arxiv
+            taken_arxiv[arxiv] = (pid, row.key)
+    if row.doi is None and rec.doi:
+        try:
+            doi = values.normalize_doi(rec.doi)
+        except PaperreadError:
+            doi = None
+        if doi and taken_doi.get(doi, (pid,))[0] == pid:
+            fills["doi"] = doi
+            taken_doi[doi] = (pid, row.key)
+    return fills
+
+
+def _write_fills(conn: Connection, pid: int, key: str, fills: dict[str, Any], now: dt.datetime, report: Report) -> None:
+    """One paper's new id and metadata: a change to the paper, so its version moves on.
+
+    A new S2 id goes in under a savepoint: if another writer took that id meanwhile, the
+    unique constraint refuses it, the paper keeps its old id and a conflict is reported.
+    """
+    stmt = update(PAPER).where(PAPER.c.id == pid)
+    bump = {"updated_at": now, "version": PAPER.c.version + 1}
+    new_id = fills.pop("s2_id", None)
+    if new_id is not None:
+        try:
+            with conn.begin_nested():
+                conn.execute(stmt.values(s2_id=new_id, **fills, **bump))
+            report.filled += 1 if fills else 0
+            return
+        except IntegrityError:
+            report.conflicts.append({"key": key, "s2_id": new_id, "taken_by": "another paper (added meanwhile)"})
+            report.resolved = [r for r in report.resolved if r["key"] != key]
+            report.replaced_ids = [r for r in report.replaced_ids if r["key"] != key]
+    if fills:
+        conn.execute(stmt.values(**fills, **bump))
+        report.filled += 1
+
+
+# ---------------------------------------------------------------------------- one paper (add --fetch)
+
+
+def fetch_paper(ref: str, config: S2Config | None = None) -> S2Paper:
+    """S2's record for an arXiv id, a DOI, an S2 id or an exact title (one request).
+
+    A title is taken only when S2's best match has the same title once normalised.
+    """
+    kind, value = paper_ref(ref)
+    with S2Client(config or S2Config.from_env()) as client:
+        if kind == "id":
+            [obj] = client.batch([value], PAPER_FIELDS)
+            if obj is None:
+                raise NotFoundError(f"Semantic Scholar knows no paper '{value}'", hint="check the id, or give the title")
+            return parse_paper(obj)
+        obj = client.match_title(value, PAPER_FIELDS)
+    if obj is None:
+        raise NotFoundError(f"Semantic Scholar has no paper titled '{value}'", hint="give its arXiv id or DOI instead")
+    record = parse_paper(obj)
+    if not titles_agree(record.title, value):
+        raise NotFoundError(
+            f"Semantic Scholar's closest match for '{value}' is '{record.title}' ({record.paper_id}); not taken",
+            hint=f"if that is the paper, run again with --fetch {record.paper_id}",
+        )
+    return record
+
+
+def new_paper_fields(record: S2Paper) -> dict[str, Any]:
+    """``store.add_paper`` keyword arguments from an S2 record (the caller's own values win)."""
+    try:
+        year = values.parse_year(record.year) if record.year is not None else None
+    except PaperreadError:
+        year = None
+    if record.arxiv_id:
+        url = f"https://arxiv.org/abs/{record.arxiv_id}"
+    elif record.doi:
+        url = f"https://doi.org/{record.doi}"
+    else:
+        url = f"https://www.semanticscholar.org/paper/{record.paper_id}"
+    return {"year": year, "url": url, "s2_id": record.paper_id, "arxiv": record.arxiv_id, "doi": record.doi}
+
+
+def fill_new_paper(session: Any, paper: Paper, record: S2Paper) -> None:
+    """After ``store.add_paper``: the metadata and citation count from the record, and the
+    count's first history point, in the same transaction."""
+    now = utcnow()
+    if paper.authors is None and record.authors:
+        paper.authors = ", ".join(record.authors)
+    if paper.venue is None and record.venue:
+        paper.venue = record.venue
+    if paper.publication_date is None and record.publication_date:
+        paper.publication_date = record.publication_date
+    if record.citation_count is not None:
+        paper.citation_count = record.citation_count
+        paper.citations_fetched_at = now
+    session.add(paper)
+    session.flush()
+    if record.citation_count is not None:
+        session.add(CitationHistory(paper_id=paper.id, citations=record.citation_count, fetched_at=now))
+        session.flush()
+
+
+# ---------------------------------------------------------------------------- the lock
+
+
+def lock_path(target: Target) -> Any:
+    assert target.sqlite_path is not None
+    return target.sqlite_path.with_name(target.sqlite_path.name + ".sync.lock")
+
+
+@contextmanager
+def sync_lock(target: Target, engine: Engine) -> Iterator[int | None]:
+    """Hold the database's sync lock for the block, or raise SyncBusyError at once.
+
+    Yields the pid of a sync that died holding it (its lock was taken over), else None.
+    """
+    if target.sqlite_path is None:
+        with _pg_lock(target, engine) as stale:
+            yield stale
+    else:
+        with _file_lock(target) as stale:
+            yield stale
+
+
+def _busy(target: Target, holder: str | None) -> SyncBusyError:
+    who = f" ({holder})" if holder else ""
+    return SyncBusyError(
+        f"another sync is running on {target.display}{who}",
+        hint="wait for it to finish; if it was killed, its lock is free again and the next run takes it over",
+    )
+
+
+@contextmanager
+def _file_lock(target: Target) -> Iterator[int | None]:
+    """fcntl.flock on ``<db>.sync.lock``, which holds the holder's pid. The OS drops a
+    flock when its process dies, so a killed sync's lock is simply taken over."""
+    path = lock_path(target)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        if not _try_flock(fd):
+            pid = _read_pid(fd)
+            raise _busy(target, f"pid {pid}" if pid else None)
+        stale = _read_pid(fd)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        try:
+            yield stale
+        finally:
+            os.ftruncate(fd, 0)  # a clean end leaves no pid: a pid found later means a killed run
+            _unflock(fd)
+    finally:
+        os.close(fd)
+
+
+def _try_flock(fd: int) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+def _unflock(fd: int) -> None:
+    try:
+        import fcntl
+    except ImportError:
+        import msvcrt
+
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        return
+    fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _read_pid(fd: int) -> int | None:
+    raw = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+@contextmanager
+def _pg_lock(target: Target, engine: Engine) -> Iterator[int | None]:
+    """pg_try_advisory_lock on a connection of its own, held for the run; the server
+    releases it when that connection ends, killed process included."""
+    conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        if not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": PG_SYNC_LOCK}).scalar():
+            holder = conn.execute(
+                text(
+                    """SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                       WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+                         AND l.classid::bigint = 0 AND l.objid::bigint = :k
+                         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"""
+                ),
+                {"k": PG_SYNC_LOCK},
+            ).scalar()
+            found = re.search(r"pid \d+(?: on \S+)?", holder or "")
+            raise _busy(target, found.group(0) if found else None)
+        name = f"paperread sync pid {os.getpid()} on {socket.gethostname()}"[:63]
+        conn.execute(text("SELECT set_config('application_name', :n, false)"), {"n": name})
+        try:
+            yield None
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": PG_SYNC_LOCK})
+    finally:
+        conn.close()
