@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlmodel import Session
 
@@ -40,11 +40,14 @@ def make_engine(target: Target) -> Engine:
     """
     if target.sqlite_path is None:
         try:
+            # A wrong host fails in seconds, and the server can tell who is connected;
+            # the same settings in the URL's query win.
+            defaults = {"connect_timeout": PG_CONNECT_TIMEOUT_S, "application_name": "paperread"}
+            given = make_url(target.url).query
             engine = create_engine(
                 target.url,
                 pool_pre_ping=True,
-                # A wrong host fails in seconds, and the server can tell who is connected.
-                connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S, "application_name": "paperread"},
+                connect_args={k: v for k, v in defaults.items() if k not in given},
             )
         except ImportError as exc:
             raise DatabaseError(
@@ -182,21 +185,17 @@ def open_write_session(target: Target) -> Iterator[Session]:
     except OperationalError as exc:
         raise DatabaseError(f"cannot write to '{target.display}': {target.scrub(_first_line(exc.orig))}") from None
     except IntegrityError as exc:
-        if not _is_unique_violation(exc):
+        # On PostgreSQL two writers can pass the same "is it free?" check at once; the second
+        # insert then meets the first on a unique constraint. (SQLite serialises writers, so
+        # there it is a bug, reported as one.)
+        if target.sqlite_path is not None or getattr(exc.orig, "sqlstate", None) != "23505":
             raise
-        # Two writers passed the same "is it free?" check at once (PostgreSQL; SQLite
-        # serialises writers); the second insert hits the unique constraint instead.
         raise ConflictError(
-            "another write took the same value at the same time; nothing was written"
-            f" ({_constraint_name(exc)})",
+            f"another write took the same value at the same time ({_constraint_name(exc)}); nothing was written",
             hint="look at the catalog again and retry",
         ) from None
     finally:
         engine.dispose()
-
-
-def _is_unique_violation(exc: IntegrityError) -> bool:
-    return getattr(exc.orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(exc.orig)
 
 
 def _constraint_name(exc: IntegrityError) -> str:

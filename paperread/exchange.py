@@ -81,6 +81,8 @@ UNCATEGORIZED = {"slug": "uncategorized", "name": "Uncategorized"}
 CATEGORY_SLUG_MAX = 120
 CATEGORY_NAME_MAX = 200
 USER_MAX = 120
+ARXIV_MAX = 40  # the columns' sizes (models.py)
+DOI_MAX = 200
 READ_STATUSES = ("read", "reading")
 _CHUNK = 5_000  # ids per IN (...) list: far below SQLite's and PostgreSQL's parameter limits
 
@@ -300,6 +302,14 @@ def _str(value: Any, what: str) -> str:
     return value
 
 
+def _list(value: Any, what: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InputError(f"\"{what}\" is not a list")
+    return value
+
+
 def _title(value: Any, what: str = "title") -> str:
     """Non-empty one-line text: line breaks and control characters become spaces."""
     if type(value) is str and value and value.isprintable() and not value[0].isspace() and not value[-1].isspace():
@@ -350,13 +360,19 @@ def _optional(value: Any, parse: Callable[[str], Any], what: str) -> Any:
 def _arxiv(value: Any) -> str | None:
     if type(value) is str and _ARXIV_FAST_RE.fullmatch(value):
         return value
-    return _optional(value, values.normalize_arxiv_id, "arXiv id")
+    return _at_most(_optional(value, values.normalize_arxiv_id, "arXiv id"), ARXIV_MAX, "arXiv id")
 
 
 def _doi(value: Any) -> str | None:
-    if type(value) is str and _DOI_FAST_RE.fullmatch(value) and value == value.lower():
+    if type(value) is str and _DOI_FAST_RE.fullmatch(value) and value == value.lower() and len(value) <= DOI_MAX:
         return value
-    return _optional(value, values.normalize_doi, "DOI")
+    return _at_most(_optional(value, values.normalize_doi, "DOI"), DOI_MAX, "DOI")
+
+
+def _at_most(value: str | None, limit: int, what: str) -> str | None:
+    if value is not None and len(value) > limit:
+        raise InputError(f"{what} '{value[:40]}...' is longer than {limit} characters")
+    return value
 
 
 def _arxiv_of(url: str | None) -> str | None:
@@ -466,12 +482,12 @@ def _clean_paper(p: Any, slugs: set[str], latest: int) -> dict[str, Any]:
     if not isinstance(p, dict):
         raise InputError("not an object")
     category = p.get("category")
-    if category is not None and category not in slugs:
-        raise InputError(f"category '{category}' is not one of the document's categories")
+    if category is not None and (not isinstance(category, str) or category not in slugs):
+        raise InputError(f"category {json.dumps(category, ensure_ascii=False)[:60]} is not one of the document's categories")
     key = p.get("key")
     reading: list[dict[str, Any]] = []
     users: set[str] = set()
-    for r in p.get("reading") or []:
+    for r in _list(p.get("reading"), "reading"):
         if not isinstance(r, dict):
             raise InputError("a reading entry is not an object")
         user = _user(r.get("user"))
@@ -496,7 +512,7 @@ def _clean_paper(p: Any, slugs: set[str], latest: int) -> dict[str, Any]:
             }
         )
     history = []
-    for h in p.get("citation_history") or []:
+    for h in _list(p.get("citation_history"), "citation_history"):
         if not isinstance(h, dict):
             raise InputError("a citation_history entry is not an object")
         stamp = _stamp(h.get("fetched_at"), "fetched_at")
@@ -533,7 +549,7 @@ def _clean_video(v: Any) -> dict[str, Any]:
     if not isinstance(covered, list) or not all(isinstance(k, str) for k in covered):
         raise InputError("\"papers\" is not a list of paper keys")
     watched: dict[str, str | None] = {}
-    for w in v.get("watched_by") or []:
+    for w in _list(v.get("watched_by"), "watched_by"):
         if not isinstance(w, dict):
             raise InputError("a watched_by entry is not an object")
         watched.setdefault(_user(w.get("user")), _stamp(w.get("watched_at"), "watched_at"))
@@ -941,6 +957,7 @@ class Carried:
     videos: bool = False  # the file lists the videos
     video_ties_exact: bool = False  # False for a README: it cannot tie a video to a paper with no link
     user_state: bool = False  # reading state, notes, citation history and watched videos
+    exact_spacing: bool = True  # False for a README: its titles and names have single spaces
 
 
 JSON_CARRIES = Carried(
@@ -956,7 +973,7 @@ MARKDOWN_CARRIES = Carried(
         "title": "set", "year": "set", "category": "set", "url": "set", "description": "set",
         "recorded": "set", "s2_id": "fill", "arxiv_id": "fill", "doi": "fill",
     },
-    category_names=True, order=True, videos=True,
+    category_names=True, order=True, videos=True, exact_spacing=False,
 )  # fmt: skip
 
 
@@ -1035,7 +1052,6 @@ def import_document(
     the paper it was meant to be).
     """
     from paperread import queries
-    from paperread.engine import ConnectionReader
 
     report = ImportReport(dry_run=dry_run, problems=list(problems))
     for p in report.problems:
@@ -1058,11 +1074,24 @@ def import_document(
                 "IN SHARE ROW EXCLUSIVE MODE"
             )
         )
-    reader = ConnectionReader(conn)
+    reader = _reader_on(conn)
     if queries.catalog_is_empty(reader):
         return _load_into_empty(conn, doc, report, dry_run=dry_run)
     _Upsert(conn, reader, doc, carried, report, prune=prune).run(dry_run=dry_run)
     return report
+
+
+def _reader_on(conn: Connection) -> Any:
+    """The read queries on the import's own connection and transaction. On SQLite, straight
+    on the sqlite3 connection (the light road's reader: 100,000 rows without SQLAlchemy's
+    per-row work); elsewhere through SQLAlchemy."""
+    from paperread.engine import ConnectionReader
+
+    if conn.dialect.name == "sqlite":
+        from paperread.db import SqliteReader
+
+        return SqliteReader(conn.connection.dbapi_connection)  # never closed here: the session owns it
+    return ConnectionReader(conn)
 
 
 def _load_into_empty(conn: Connection, doc: dict[str, Any], report: ImportReport, *, dry_run: bool) -> ImportReport:
@@ -1088,6 +1117,15 @@ def _same_text(a: Any, b: Any) -> bool:
     return (a or None) == (b or None)
 
 
+def _spaced(text: str) -> str:
+    """Runs of whitespace as one space: how a README shows a title or a name."""
+    return " ".join(text.split())
+
+
+def _title_form(text: str) -> str:
+    return _spaced(text).casefold()
+
+
 def _new_positions(doc_refs: list[int], current: list[int], start: int) -> dict[int, int]:
     """Positions that give a list the file's order, touching as few rows as can be.
 
@@ -1103,6 +1141,25 @@ def _new_positions(doc_refs: list[int], current: list[int], start: int) -> dict[
         return {ref: start + i for i, ref in enumerate(doc_refs[len(matched) :])}
     order = doc_refs + [ref for ref in current if ref not in in_doc]
     return {ref: i for i, ref in enumerate(order)}
+
+
+class _LinkIndex:
+    """Papers by their link's match form (``values.normalize_url_for_match``), built on the
+    first look-up: a file whose papers all have S2 ids never pays for it."""
+
+    def __init__(self, rows: Iterable[dict[str, Any]]) -> None:
+        self._rows = rows
+        self._index: dict[str, list[dict[str, Any]]] | None = None
+
+    def get(self, url: str) -> list[dict[str, Any]]:
+        from paperread.values import normalize_url_for_match
+
+        if self._index is None:
+            self._index = defaultdict(list)
+            for row in sorted(self._rows, key=lambda r: r["id"]):
+                if row["url"]:
+                    self._index[normalize_url_for_match(row["url"])].append(row)
+        return self._index.get(normalize_url_for_match(url), [])
 
 
 class _Upsert:
@@ -1128,6 +1185,8 @@ class _Upsert:
         for link in queries.import_video_links(r):
             self.db_links[link["video_id"]].append(link["paper_id"])
         self.db_readers = {(row["user_name"], row["paper_id"]): row for row in queries.import_reading_state(r)}
+        self.db_watched = {(w["user_name"], w["video_id"]) for w in queries.import_watched_state(r)}
+        self.doc_by_key = {p["key"]: p for p in self.doc["papers"]}
         self._plan_categories()
         self._plan_papers()
         self._plan_videos()
@@ -1144,39 +1203,66 @@ class _Upsert:
         self.report.changes.append({"kind": kind, "action": action, "name": name, "fields": list(fields)})
 
     def _plan_categories(self) -> None:
+        """Match the file's categories (slug first, then name) and settle every name.
+
+        Names are unique: a name the file gives that a category not in the file holds (or
+        that an earlier one took) gets the slug after it, "name (slug)".
+        """
         by_slug = {c["slug"]: c for c in self.db_cats.values()}
-        by_name = {c["name"]: c for c in self.db_cats.values()}
+        by_name = {_spaced(c["name"]): c for c in self.db_cats.values()}
+        same = (lambda a, b: a == b) if self.carried.exact_spacing else (lambda a, b: _spaced(a) == _spaced(b))
         self.cat_ref: dict[str, int] = {}  # document slug -> category id, or -(index + 1) of a new one
         self.cat_updates: dict[int, dict[str, Any]] = {}
         self.new_cats: list[dict[str, Any]] = []
         self.cat_unchanged = 0
+        matched: dict[str, dict[str, Any]] = {}
         claimed: set[int] = set()
-        slugs_taken = set(by_slug)
         for c in self.doc["categories"]:
             row = by_slug.get(c["slug"])
-            if row is None or row["id"] in claimed:
-                row = by_name.get(c["name"])
-                row = row if row is not None and row["id"] not in claimed else None
             if row is not None:
+                matched[c["slug"]] = row
                 claimed.add(row["id"])
-                self.cat_ref[c["slug"]] = row["id"]
-                if self.carried.category_names and row["name"] != c["name"]:
-                    self.cat_updates[row["id"]] = {"name": c["name"]}
-                    self._change("category", "updated", row["slug"], ["name"])
-                else:
-                    self.cat_unchanged += 1
-            else:
-                self.cat_ref[c["slug"]] = self._new_category(c["slug"], c["name"], slugs_taken)
+        for c in self.doc["categories"]:
+            row = by_name.get(_spaced(c["name"])) if c["slug"] not in matched else None
+            if row is not None and row["id"] not in claimed:
+                matched[c["slug"]] = row
+                claimed.add(row["id"])
         self.cats_claimed = claimed
+        # Names held by categories the file does not name stay theirs.
+        self.names_taken = {_spaced(c["name"]) for cid, c in self.db_cats.items() if cid not in claimed}
+        self.slugs_taken = set(by_slug)
+        for c in self.doc["categories"]:
+            row = matched.get(c["slug"])
+            if row is None:
+                continue
+            self.cat_ref[c["slug"]] = row["id"]
+            if not self.carried.category_names or same(row["name"], c["name"]):
+                self.names_taken.add(_spaced(row["name"]))
+                self.cat_unchanged += 1
+                continue
+            name = self._free_name(c["name"], row["slug"])
+            if name == row["name"]:
+                self.cat_unchanged += 1
+            else:
+                self.cat_updates[row["id"]] = {"name": name}
+                self._change("category", "updated", row["slug"], ["name"])
+        for c in self.doc["categories"]:
+            if c["slug"] not in matched:
+                self.cat_ref[c["slug"]] = self._new_category(c["slug"], c["name"])
 
-    def _new_category(self, slug: str, name: str, slugs_taken: set[str]) -> int:
-        slug = values.unique_key(slug, slugs_taken) if slug in slugs_taken else slug
-        slugs_taken.add(slug)
-        final_names = {c["name"] for c in self.db_cats.values()} | {c["name"] for c in self.new_cats}
-        final_names |= {u["name"] for u in self.cat_updates.values() if "name" in u}
-        if name in final_names:
-            name = f"{name} ({slug})"
-        self.new_cats.append({"slug": slug, "name": name})
+    def _free_name(self, name: str, slug: str) -> str:
+        """``name``, or "name (slug)" (then "name (slug) 2"...) when it is taken; now taken."""
+        candidate, n = name, 1
+        while _spaced(candidate) in self.names_taken:
+            n += 1
+            candidate = f"{name} ({slug})" if n == 2 else f"{name} ({slug}) {n - 1}"
+        self.names_taken.add(_spaced(candidate))
+        return candidate
+
+    def _new_category(self, slug: str, name: str) -> int:
+        slug = values.unique_key(slug, self.slugs_taken) if slug in self.slugs_taken else slug
+        self.slugs_taken.add(slug)
+        self.new_cats.append({"slug": slug, "name": self._free_name(name, slug)})
         self._change("category", "added", slug)
         return -len(self.new_cats)
 
@@ -1185,23 +1271,22 @@ class _Upsert:
             row = next((c for c in self.db_cats.values() if c["slug"] == UNCATEGORIZED["slug"]), None)
             self.cat_ref[UNCATEGORIZED["slug"]] = (
                 row["id"] if row is not None
-                else self._new_category(UNCATEGORIZED["slug"], UNCATEGORIZED["name"], {c["slug"] for c in self.db_cats.values()})
+                else self._new_category(UNCATEGORIZED["slug"], UNCATEGORIZED["name"])
             )
         return self.cat_ref[UNCATEGORIZED["slug"]]
 
     def _plan_papers(self) -> None:
-        from paperread.values import normalize_url_for_match
-
         by_s2: dict[str, dict] = {}
-        by_link: dict[str, list[dict]] = defaultdict(list)
+        by_link = _LinkIndex(self.db_papers.values())
         by_arxiv: dict[str, list[dict]] = defaultdict(list)
         by_doi: dict[str, list[dict]] = defaultdict(list)
         by_key: dict[str, dict] = {}
-        for row in self.db_papers.values():
+        by_title: dict[str, list[dict]] = defaultdict(list)
+        # Candidates in id order, so that the same file picks the same row every time.
+        for row in sorted(self.db_papers.values(), key=lambda r: r["id"]):
+            by_title[_title_form(row["title"])].append(row)
             if row["s2_id"]:
                 by_s2[row["s2_id"]] = row
-            if row["url"]:
-                by_link[normalize_url_for_match(row["url"])].append(row)
             if row["arxiv_id"]:
                 by_arxiv[row["arxiv_id"]].append(row)
             if row["doi"]:
@@ -1223,7 +1308,8 @@ class _Upsert:
         }
         claimed.update(row["id"] for row in by_id_first.values())
         for i, p in enumerate(self.doc["papers"]):
-            row = by_id_first.get(i) or self._match(p, by_link, by_arxiv, by_doi, by_key, claimed)
+            cat = self.cat_ref.get(p["category"]) if p["category"] is not None else None
+            row = by_id_first.get(i) or self._match(p, cat, by_link, by_arxiv, by_doi, by_key, by_title, claimed)
             if row is None:
                 key = p["key"] if p["key"] not in keys_taken else values.unique_key(p["key"], keys_taken)
                 keys_taken.add(key)
@@ -1239,11 +1325,10 @@ class _Upsert:
         self.papers_claimed = claimed
 
     @staticmethod
-    def _match(p, by_link, by_arxiv, by_doi, by_key, claimed) -> dict | None:
+    def _match(p, cat, by_link, by_arxiv, by_doi, by_key, by_title, claimed) -> dict | None:
         """The database paper a file's paper is, by link, arXiv id, DOI or key (its S2 id
-        found none); never one claimed already or with another S2 id."""
-        from paperread.values import normalize_url_for_match
-
+        found none), or, for a paper the file gives no id or link at all, by title (a README
+        cannot carry keys); never one claimed already or with another S2 id."""
         s2 = p["s2_id"]
 
         def fits(row: dict) -> bool:
@@ -1251,12 +1336,15 @@ class _Upsert:
 
         candidates: list[list[dict]] = []
         if p["url"]:
-            candidates.append(by_link.get(normalize_url_for_match(p["url"]), []))
+            candidates.append(by_link.get(p["url"]))
         if p["arxiv_id"]:
             candidates.append(by_arxiv.get(p["arxiv_id"], []))
         if p["doi"]:
             candidates.append(by_doi.get(p["doi"], []))
         candidates.append([by_key[p["key"]]] if p["key"] in by_key else [])
+        if not (s2 or p["url"] or p["arxiv_id"] or p["doi"]):  # same title: one in the same category first
+            same = by_title.get(_title_form(p["title"]), [])
+            candidates.append(sorted(same, key=lambda row: row["category_id"] != cat))
         for rows in candidates:
             for row in rows:
                 if fits(row):
@@ -1273,7 +1361,11 @@ class _Upsert:
             old = day_text(row[name]) if name == "publication_date" else row[name]
             if mode == "fill" and new is None or mode == "seed" and old is not None:
                 continue
-            if (new != old) if name == "year" else not _same_text(new, old):
+            if name == "title" and not self.carried.exact_spacing:
+                differs = _spaced(new) != _spaced(old)
+            else:
+                differs = (new != old) if name == "year" else not _same_text(new, old)
+            if differs:
                 changes[name] = _date(new) if name == "publication_date" else new
                 shown.append(name)
         mode = modes.get("citations")
@@ -1310,7 +1402,7 @@ class _Upsert:
         by_bv = {v["bilibili"]: v for v in self.db_videos.values() if v["bilibili"]}
         by_day_title: dict[tuple[str | None, str], list[dict]] = defaultdict(list)
         for v in self.db_videos.values():
-            by_day_title[(day_text(v["date"]), v["title"])].append(v)
+            by_day_title[(day_text(v["date"]), _spaced(v["title"]))].append(v)
         for index, v in enumerate(self.doc["videos"]):
             row = by_bv.get(v["bilibili"]) if v["bilibili"] else None
             if row is not None and row["id"] in self.videos_claimed:
@@ -1318,7 +1410,7 @@ class _Upsert:
             if row is None:
                 row = next(
                     (
-                        c for c in by_day_title.get((v["date"], v["title"]), [])
+                        c for c in by_day_title.get((v["date"], _spaced(v["title"])), [])
                         if c["id"] not in self.videos_claimed and (c["bilibili"] is None or c["bilibili"] == v["bilibili"])
                     ),
                     None,
@@ -1343,6 +1435,12 @@ class _Upsert:
         changes: dict[str, Any] = {}
         for name in ("date", "title", "duration_seconds", "bilibili", "youtube", "zhihu", "link"):
             old = day_text(row["date"]) if name == "date" else row[name]
+            if name == "title" and not self.carried.exact_spacing and _spaced(old) == _spaced(v[name]):
+                continue
+            if name == "link" and not self.carried.video_ties_exact and self._tie_link(v, v["link"]) and (
+                old is None or self._tie_link(v, old)
+            ):
+                continue  # a README's title links the papers it covers: no link of the video's own
             if v[name] != old:
                 changes[name] = _date(v[name]) if name == "date" else v[name]
         if changes:
@@ -1361,6 +1459,22 @@ class _Upsert:
             shown.append("papers")
         return shown
 
+    def _tie_link(self, v: dict[str, Any], link: str | None) -> bool:
+        """Whether a link of a README video is just its tie to a paper it covers."""
+        from paperread.values import normalize_url_for_match
+
+        if link is None:
+            return False
+        link = normalize_url_for_match(link)
+        for key in v["papers"]:
+            p = self.doc_by_key.get(key)
+            if p is None:
+                continue
+            targets = [p["url"], f"https://www.semanticscholar.org/paper/{p['s2_id']}" if p["s2_id"] else None]
+            if any(t and normalize_url_for_match(t) == link for t in targets):
+                return True
+        return False
+
     def _linkable(self, paper_id: int) -> bool:
         row = self.db_papers[paper_id]
         update = self.paper_updates.get(paper_id, {})
@@ -1371,10 +1485,11 @@ class _Upsert:
         self.videos_removed: list[int] = []
         self.videos_kept: list[int] = []
         if self.carried.videos:
+            watched = {vid for _, vid in self.db_watched}
             for vid in self.db_videos:
                 if vid in self.videos_claimed:
                     continue
-                if self.prune and not self._watched(vid):
+                if self.prune and vid not in watched:
                     self.videos_removed.append(vid)
                 else:
                     self.videos_kept.append(vid)
@@ -1391,37 +1506,34 @@ class _Upsert:
         for vref, papers in self.final_links.items():
             for pref in papers:
                 covering_after[pref].add(vref)
-        self.covered_after = {ref for ref, vids in covering_after.items() if vids}
-        # Marked recorded: the file's ✅ where no video covers the paper.
+        covered_after = {ref for ref, vids in covering_after.items() if vids}
+        # A change in the videos covering a paper is a change to the paper (store.py's rule).
+        relinked = {pid for pid in self.db_papers if covering_before.get(pid, set()) != covering_after.get(pid, set())}
+        # Marked recorded: the file's ✅ where no video covers the paper. A flag that changes
+        # while the paper stays recorded (a video now covers it) is written with the new tie.
         self.new_marked: dict[int, bool] = {}
         if "recorded" in self.carried.papers:
             for ref, p in self.doc_paper_of.items():
                 if p["recorded"] is None:
                     continue
-                marked = p["recorded"] and ref not in self.covered_after
+                marked = p["recorded"] and ref not in covered_after
                 if ref < 0:
                     self.new_marked[ref] = marked
-                elif marked != bool(self.db_papers[ref]["marked_recorded"]):
+                    continue
+                row = self.db_papers[ref]
+                if marked == bool(row["marked_recorded"]):
+                    continue
+                was = bool(row["marked_recorded"]) or bool(covering_before.get(ref))
+                if was != (marked or ref in covered_after):
                     self.paper_updates.setdefault(ref, {})["marked_recorded"] = marked
                     self.paper_fields.setdefault(ref, []).append("recorded")
-        # A change in the videos covering a paper is a change to the paper (store.py's rule).
-        for pid in self.db_papers:
-            if covering_before.get(pid, set()) != covering_after.get(pid, set()):
-                self.paper_updates.setdefault(pid, {})
-                fields = self.paper_fields.setdefault(pid, [])
-                if "videos" not in fields:
-                    fields.append("videos")
-
-    def _watched(self, video_id: int) -> bool:
-        return video_id in self.db_watchers
-
-    @property
-    def db_watchers(self) -> set[int]:
-        if not hasattr(self, "_db_watchers"):
-            from paperread import queries
-
-            self._db_watchers = {w["video_id"] for w in queries.import_watched_state(self.reader)}
-        return self._db_watchers
+                elif ref in relinked:
+                    self.paper_updates.setdefault(ref, {})["marked_recorded"] = marked
+        for pid in relinked:
+            self.paper_updates.setdefault(pid, {})
+            fields = self.paper_fields.setdefault(pid, [])
+            if "videos" not in fields:
+                fields.append("videos")
 
     def _plan_positions(self) -> None:
         """Categories and papers in the file's order (when it has one); new ones at the end."""
@@ -1495,9 +1607,7 @@ class _Upsert:
             for h in p["citation_history"]
             if (h["count"], h["fetched_at"]) not in history_at.get(ref, set())
         ]
-        watched: set[tuple[str, int]] = set()
-        if any(v["watched_by"] for v in self.doc["videos"]):
-            watched = {(w["user_name"], w["video_id"]) for w in queries.import_watched_state(self.reader)}
+        watched = self.db_watched
         self.new_watched = [
             (self.video_ref[i], w)
             for i, v in enumerate(self.doc["videos"])

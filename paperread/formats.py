@@ -280,7 +280,7 @@ def write_csv(reader: Reader, out: IO[str]) -> dict[str, int]:
     """One row per paper in catalog order, under a header of ``CSV_COLUMNS``."""
     from paperread import queries
 
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out)  # RFC 4180: CRLF between rows, and any field with CR or LF quoted
     writer.writerow(CSV_COLUMNS)
     n = 0
     for row in queries.export_papers(reader):
@@ -549,7 +549,7 @@ def read_bibtex(text: str, source: str) -> Parsed:
             continue
         papers.append(paper)
         lines.append(entry.line)
-    if not found and not problems:
+    if not found and not problems and text.strip():  # (an empty file: what an empty catalog exports)
         raise InputError(f"{source} is not BibTeX: it has no @type{{key, ...}} entry")
     doc = {"format": "paperread", "version": 1, "categories": categories.items, "papers": papers, "videos": []}
     doc, more = clean_document(doc, source=source, locate=lambda kind, i, item: lines[i] if kind == "paper" else f"{kind} #{i + 1}")

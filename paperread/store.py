@@ -152,7 +152,8 @@ def _papers(session: Session, names: Sequence[str]) -> list[Paper]:
 
 def _video(session: Session, name: str) -> Video:
     found = queries.resolve_video(session_reader(session), name)
-    video = session.get(Video, found["id"])
+    # Locked (PostgreSQL) like a paper: edits of one video by two people queue up.
+    video = session.get(Video, found["id"], with_for_update=True)
     assert video is not None
     return video
 
@@ -489,8 +490,8 @@ def remove_video(session: Session, name: str) -> dict[str, Any]:
     """Delete one video (and who watched it); the papers it covered stay."""
     video = _video(session, name)
     summary = _video_summary(video)
-    paper_ids = list(session.exec(select(VideoPaper.paper_id).where(VideoPaper.video_id == video.id)))
-    for paper in (session.get(Paper, pid) for pid in paper_ids):
+    paper_ids = sorted(session.exec(select(VideoPaper.paper_id).where(VideoPaper.video_id == video.id)))
+    for paper in (session.get(Paper, pid, with_for_update=True) for pid in paper_ids):  # version bumps: locked
         assert paper is not None
         _touch(paper)
         session.add(paper)
@@ -608,7 +609,9 @@ def remove_category(session: Session, slug: str, *, move_to: str | None = None) 
     dest = _category(session, move_to, what="--move-to category") if move_to is not None else None
     if dest is not None and dest.id == cat.id:
         raise InputError(f"--move-to '{move_to}' is the category being removed: choose another one")
-    papers = list(session.exec(select(Paper).where(Paper.category_id == cat.id).order_by(Paper.position, Paper.id)))
+    papers = list(session.exec(
+        select(Paper).where(Paper.category_id == cat.id).order_by(Paper.position, Paper.id).with_for_update()
+    ))
     if papers and dest is None:
         raise ConflictError(
             f"category '{cat.slug}' still holds {len(papers)} paper{'s' if len(papers) != 1 else ''}",

@@ -133,8 +133,12 @@ class Report:
             "asked": self.asked,
             "skipped_fresh": self.skipped_fresh,
         }
+        failures = [{"reason": reason, "papers": len(keys), "keys": keys} for reason, keys in self.failed.items()]
         if self.dry_run:
-            data.update(to_fetch=len(self.to_fetch), requests_needed=self.planned_requests, papers=self.to_fetch)
+            data.update(
+                to_fetch=len(self.to_fetch), requests_needed=self.planned_requests, papers=self.to_fetch,
+                failures=failures, exit_code=self.exit_code,
+            )
             return data
         data.update(
             updated=self.updated,
@@ -151,7 +155,7 @@ class Report:
             not_found_papers=self.not_found,
             already_identified=self.already,
             took_over_lock_from=self.took_over_from,
-            failures=[{"reason": reason, "papers": len(keys), "keys": keys} for reason, keys in self.failed.items()],
+            failures=failures,
             stopped=self.stopped,
             exit_code=self.exit_code,
         )

@@ -31,6 +31,29 @@ from tests.pgserver import PG_URL_ENV, PgServer
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _build_the_command_tree_once() -> None:
+    """Typer rebuilds the click command tree from the signatures on every invoke (~0.15 s
+    for paperread, most of an in-process command). A program builds it once per process;
+    the tests, invoking thousands of commands in one process, reuse the first one too."""
+    import typer.testing
+
+    build = getattr(typer.testing, "_get_command", None)
+    if build is None:  # Typer changed: just run slower
+        return
+    built: dict[int, object] = {}
+
+    def cached(typer_app):
+        key = id(typer_app)
+        if key not in built:
+            built[key] = build(typer_app)
+        return built[key]
+
+    typer.testing._get_command = cached
+
+
+_build_the_command_tree_once()
+
+
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
@@ -101,7 +124,16 @@ def pg_server():
     url = os.environ.get(PG_URL_ENV)
     if not url:
         pytest.skip(f"{PG_URL_ENV} is not set: PostgreSQL variants skipped (set it to a postgresql+psycopg:// URL)")
-    server = PgServer(url)
+    try:
+        server = PgServer(url)
+    except Exception as exc:  # set but not answering: every PostgreSQL variant fails with this line
+        problem = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    else:
+        problem = None
+    if problem is not None:
+        from paperread.config import mask_password
+
+        pytest.fail(f"{PG_URL_ENV}={mask_password(url)} does not answer: {problem}", pytrace=False)
     yield server
     server.close()
 

@@ -195,6 +195,18 @@ def test_a_newer_readme_applies_just_its_differences(cli: Cli, tmp_path: Path) -
     assert as_json(cli.ok("import", path, "--json"))["changed"] is False
 
 
+def test_a_catalog_edited_with_paperread_reimports_its_own_readme_unchanged(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("category", "add", "robotics", "--name", "机器人  学习")
+    cli.ok("add", "A  paper   with spaces", "--category", "robotics", "--key", "spaced", "--url", "https://a.org/p")
+    cli.ok("add", "No link at all", "--category", "robotics", "--key", "nolink")
+    cli.ok("mark-recorded", "vgg", "spaced", "nolink", "--title", "VGG 和 A  paper 串讲", "--date", "2024-10-01")
+    cli.ok("video", "add", "--title", "A talk", "--date", "2024-10-02", "--bilibili", "BV1xx411c7mD")
+    cli.ok("edit", "mobilenet", "--year", "")
+    readme = write(tmp_path, "README.md", cli.ok("export", "markdown").stdout)
+    report = as_json(cli.ok("import", readme, "--json"))
+    assert report["changed"] is False, report["changes"]
+
+
 def test_fields_the_readme_does_not_carry_are_kept(cli: Cli, tmp_path: Path) -> None:
     doc = export_doc(cli)
     resnet = next(p for p in doc["papers"] if p["key"] == "resnet")
@@ -528,6 +540,41 @@ def test_exports_stay_on_the_light_road(builtin_db: Path, fmt: str) -> None:
     assert result.stderr.strip().splitlines()[-1] == "HEAVY=", result.stderr
 
 
+def test_fast_sqlite_inserts_store_what_sqlalchemy_would(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy import create_engine, inspect, text
+
+    from paperread import exchange
+
+    stamp = "2024-01-01T10:00:00.500000+00:00"
+    doc = document(
+        [paper("a", citations=3, citations_fetched_at=stamp, publication_date="2023-05-06", recorded=True,
+               citation_history=[{"count": 3, "fetched_at": "2024-01-01T10:00:00+00:00"}],
+               reading=[{"user": "u", "status": "read", "started_at": stamp, "read_at": stamp, "note": "n"}])],
+        [video("v", ["a"], watched_by=[{"user": "u", "watched_at": stamp}])],
+    )  # fmt: skip
+    path = write(tmp_path, "doc.json", json.dumps(doc))
+    fast, slow = Cli(tmp_path / "fast.db"), Cli(tmp_path / "slow.db")
+    for one in (fast, slow):
+        one.ok("init", "--empty")
+    fast.ok("import", path)
+    monkeypatch.setattr(exchange, "_sqlite_raw", lambda conn: False)
+    slow.ok("import", path)
+
+    def stored(db: str) -> dict[str, list[tuple]]:
+        engine = create_engine(f"sqlite:///{db}")
+        with engine.connect() as conn:
+            out = {}
+            for table in ("paper", "citation_history", "reading", "video", "watched"):
+                columns = [c["name"] for c in inspect(conn).get_columns(table) if c["name"] not in ("created_at", "updated_at")]
+                out[table] = [tuple(r) for r in conn.execute(text(f"SELECT {', '.join(columns)} FROM {table}"))]
+        engine.dispose()
+        return out
+
+    assert stored(fast.db) == stored(slow.db)
+    assert stored(fast.db)["watched"] == [("u", 1, "2024-01-01 10:00:00.500000")]
+    assert export_doc(fast) == export_doc(slow)
+
+
 def test_import_is_set_based(builtin_db: Path, tmp_path: Path) -> None:
     """A 2,000-paper upsert into a non-empty catalog runs a handful of statements, not one a row."""
     from sqlalchemy import event
@@ -556,13 +603,14 @@ def test_import_is_set_based(builtin_db: Path, tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------------------- properties
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=10),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(
-        ["key", "title", "year", "category", "url", "s2_id", "papers", "reading", "user", "status", "date", "slug", "name"]
-    ), inner, max_size=6),
-    max_leaves=20,
-)
+JSON_KEYS = ["key", "title", "year", "category", "url", "s2_id", "papers", "reading", "user", "status", "date", "slug", "name"]
+
+
+def _nested(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(JSON_KEYS), inner, max_size=6)
+
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=10), _nested, max_leaves=20)
 documents = st.fixed_dictionaries(
     {"format": st.just("paperread"), "version": st.just(1)},
     optional={"categories": st.lists(json_values, max_size=3), "papers": st.lists(json_values, max_size=4),
@@ -607,7 +655,7 @@ def _fresh(template: Path) -> Path:
     return path
 
 
-def _import(path: Path, text: str, fmt: str) -> None:
+def _import(path: Path, text: str, fmt: str):
     from paperread.config import resolve_target
     from paperread.engine import open_write_session
     from paperread.exchange import import_document
@@ -615,7 +663,7 @@ def _import(path: Path, text: str, fmt: str) -> None:
     parsed = formats.parse(text, fmt, source="generated")
     assert [p for p in parsed.problems if p.skipped] == []
     with open_write_session(resolve_target(str(path))) as session:
-        import_document(session.connection(), parsed.doc, carried=parsed.carried, problems=parsed.problems)
+        return import_document(session.connection(), parsed.doc, carried=parsed.carried, problems=parsed.problems)
 
 
 def _export(path: Path, fmt: str) -> str:
@@ -672,12 +720,44 @@ def test_generated_catalogs_survive_the_database_and_the_readme(empty_template: 
         for p in expected["papers"]:
             p["recorded"] = bool(p["recorded"]) or p["key"] in covered
         assert _readme_view(one) == _readme_view(expected)
-        _import(second, _export(first, "markdown"), "markdown")
+        readme = _export(first, "markdown")
+        _import(second, readme, "markdown")
         two = json.loads(_export(second, "json"))
         assert _readme_view(two) == _readme_view(one)
+        # Importing either again finds nothing to change.
+        assert not _import(second, readme, "markdown").changed
+        assert not _import(first, readme, "markdown").changed
+        assert not _import(first, json.dumps(one), "json").changed
         # And the README of the second database is the first one's, byte for byte.
         assert _export(second, "markdown") == _export(first, "markdown")
     finally:
         for path in (first, second):
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(_catalogs(), _catalogs())
+def test_importing_over_another_catalog_then_again_changes_nothing(
+    empty_template: Path, before: dict[str, Any], after: dict[str, Any]
+) -> None:
+    """Whatever the catalog held, importing a file twice changes nothing the second time,
+    in every format, and the papers of the file are all there."""
+    from paperread.exchange import clean_document
+
+    assume(not clean_document(before)[1] and not clean_document(after)[1])
+    db, other = _fresh(empty_template), _fresh(empty_template)
+    try:
+        _import(db, json.dumps(before), "json")
+        _import(other, json.dumps(after), "json")
+        for fmt in ("markdown", "json", "csv", "bibtex"):
+            text = _export(other, fmt)
+            _import(db, text, fmt)
+            report = _import(db, text, fmt)
+            assert not report.changed, (fmt, report.changes)
+        titles = {p["title"] for p in json.loads(_export(db, "json"))["papers"]}
+        assert {p["title"] for p in json.loads(_export(other, "json"))["papers"]} <= titles
+    finally:
+        for path in (db, other):
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)

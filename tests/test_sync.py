@@ -309,6 +309,9 @@ def test_a_named_paper_without_an_s2_id_fails_without_resolve(cli: Cli, served: 
     summary = sync_json(cli, "nameless", "resnet", code=1)
     assert summary["failures"][0]["keys"] == ["nameless"] and "--resolve" in summary["failures"][0]["reason"]
     assert summary["updated"] == 1
+    dry = cli("sync-citations", "nameless", "--dry-run")
+    assert dry.exit_code == 1 and dry.stdout == ""
+    assert "error: 1 paper failed: no Semantic Scholar id (run with --resolve" in dry.stderr
 
 
 # ---------------------------------------------------------------------------- the key

@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 
 from paperread import output
-from paperread.commands import JsonOpt, reader, writer
+from paperread.commands import reader, writer
 
 
 class Format(str, Enum):
@@ -35,13 +35,15 @@ def import_file(
         typer.Argument(
             help="The file to import ('-' reads standard input): a paper-reading README (.md), a catalog "
             "document (.json, as 'export json' writes), .csv or .bib.",
+            metavar="FILE",
             show_default=False,
         ),
     ],
     fmt: Annotated[
         Format | None,
-        typer.Option("--format", "-f", help="The file's format. Default: from its extension, else its content.",
-                     show_default=False),
+        typer.Option("--format", "-f", help="The file's format: markdown, json, csv or bibtex. Default: from its extension, "
+                     "else its content.",
+                     metavar="FORMAT", show_default=False),
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", "-n", help="Show what would change; write nothing.")] = False,
     prune: Annotated[
@@ -55,7 +57,7 @@ def import_file(
     strict: Annotated[
         bool, typer.Option("--strict", help="Import nothing when some row of the file cannot be read.")
     ] = False,
-    as_json: JsonOpt = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON on standard output.")] = False,
 ) -> None:
     """Import a catalog file: add what is new, update what changed, keep everything else.
 
@@ -103,11 +105,11 @@ def import_file(
 def export(
     ctx: typer.Context,
     fmt: Annotated[Format, typer.Argument(help="markdown (the README), json (lossless), csv or bibtex.",
-                                          show_default=False)],
+                                          metavar="FORMAT", show_default=False)],
     out: Annotated[
         str | None,
         typer.Option("--output", "-o", help="Write to FILE (replaced atomically) instead of standard output.",
-                     show_default=False),
+                     metavar="FILE", show_default=False),
     ] = None,
 ) -> None:
     """Export the whole catalog.

@@ -106,6 +106,7 @@ def _fetch(
     from paperread.s2 import S2Client, S2Config
 
     config = S2Config.from_env()
+    report.secret = config.api_key  # scrubbed from every reason kept (S2's messages never hold it anyway)
     target = state(ctx).target
     with reader(ctx) as r:  # creates or checks the database first
         ids = _paper_ids(r, papers)
