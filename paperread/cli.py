@@ -41,6 +41,14 @@ class PaperreadGroup(TyperGroup):
         except KeyboardInterrupt:
             output.error("interrupted; nothing was changed by the unfinished step")
             raise typer.Exit(130) from None
+        except BrokenPipeError:
+            # The reader went away (`paperread list | head`): stop quietly, as Unix tools do,
+            # with stdout pointed at /dev/null so the final flush cannot fail again.
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (OSError, ValueError):
+                pass
+            raise typer.Exit(141) from None
         except Exception as exc:
             if type(exc).__module__.startswith(("typer", "click")) or os.environ.get("PAPERREAD_DEBUG"):
                 raise

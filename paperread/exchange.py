@@ -78,7 +78,6 @@ VIDEO_FIELDS = (
 
 # Where papers go that a file names no category for (CSV rows with an empty cell, BibTeX).
 UNCATEGORIZED = {"slug": "uncategorized", "name": "Uncategorized"}
-CATEGORY_SLUG_MAX = 120
 CATEGORY_NAME_MAX = 200
 USER_MAX = 120
 ARXIV_MAX = 40  # the columns' sizes (models.py)
@@ -435,23 +434,11 @@ def _user(value: Any) -> str:
 def clean_key(value: Any) -> str:
     if type(value) is str and values.KEY_RE.fullmatch(value):
         return value
-    key = _str(value, "key").strip().lower()
-    if not values.is_valid_key(key):
-        raise InputError(
-            f"key '{value}' is not a paper key: lowercase letters, digits, '.' and '-', "
-            f"starting with a letter or digit, at most {values.KEY_MAX_LENGTH} characters"
-        )
-    return key
+    return values.parse_key(_str(value, "key"))
 
 
 def clean_slug(value: Any) -> str:
-    slug = _str(value, "category slug").strip().lower()
-    if not slug or len(slug) > CATEGORY_SLUG_MAX or not all(values.is_valid_key(p) for p in slug.split("/")):
-        raise InputError(
-            f"category slug '{value}' is not a slug: lowercase words of letters, digits, '.' and '-', "
-            f"joined by '/' (e.g. vision/cnn), at most {CATEGORY_SLUG_MAX} characters"
-        )
-    return slug
+    return values.parse_category_slug(_str(value, "category slug"))
 
 
 def derive_key(paper: Mapping[str, Any], position: int, taken: set[str]) -> str:

@@ -34,7 +34,6 @@ from paperread.engine import session_reader
 from paperread.errors import ConflictError, InputError
 from paperread.models import Category, Paper, Reading, Video, VideoPaper, Watched, utcnow
 
-CATEGORY_SLUG_MAX = 120
 CATEGORY_NAME_MAX = 200
 READ_STATUSES = ("read", "reading")
 
@@ -63,27 +62,6 @@ def _optional(value: str | None, parse: Any) -> Any:
     if not value.strip():
         return None
     return parse(value)
-
-
-def _key(value: str) -> str:
-    key = value.strip().lower()
-    if not values.is_valid_key(key):
-        raise InputError(
-            f"key '{value}' is not a paper key: lowercase letters, digits, '.' and '-', "
-            f"starting with a letter or digit, at most {values.KEY_MAX_LENGTH} characters"
-        )
-    return key
-
-
-def _slug(value: str) -> str:
-    slug = value.strip().lower()
-    parts = slug.split("/")
-    if not slug or not all(values.is_valid_key(p) for p in parts) or len(slug) > CATEGORY_SLUG_MAX:
-        raise InputError(
-            f"category slug '{value}' is not a slug: lowercase words of letters, digits, '.' and '-', "
-            f"joined by '/' (e.g. vision/cnn), at most {CATEGORY_SLUG_MAX} characters"
-        )
-    return slug
 
 
 def parse_video_date(value: str | None, *, today: dt.date | None = None) -> dt.date:
@@ -251,7 +229,7 @@ def add_paper(
     clean_description = _one_line(description, "description") if description and description.strip() else None
     cat = _category(session, category)
     if key is not None:
-        clean_key = _key(key)
+        clean_key = values.parse_key(key)
         _check_unique_ids(session, key=clean_key)
     else:
         base = values.slugify_key(clean_title)
@@ -310,7 +288,7 @@ def edit_paper(
     if title is not None:
         wanted["title"] = _one_line(title, "title")
     if key is not None:
-        wanted["key"] = _key(key)
+        wanted["key"] = values.parse_key(key)
     for field, raw, parse in (
         ("year", year, values.parse_year),
         ("url", url, values.check_http_url),
@@ -536,10 +514,10 @@ def unmark_paper(session: Session, name: str, *, expected_version: int | None = 
 
 def add_category(session: Session, slug: str, *, name: str, parent: str | None = None) -> Category:
     """A new category at the end; with ``parent`` (a category or group), its slug is parent/slug."""
-    clean = _slug(slug)
+    clean = values.parse_category_slug(slug)
     clean_name = _one_line(name, "category name", max_length=CATEGORY_NAME_MAX)
     if parent is not None:
-        clean = _slug(queries.resolve_category(session_reader(session), parent) + "/" + clean)
+        clean = values.parse_category_slug(queries.resolve_category(session_reader(session), parent) + "/" + clean)
     existing = session.exec(select(Category).where(Category.slug == clean)).first()
     if existing is not None:
         raise ConflictError(f"category '{clean}' already exists ({existing.name})")
@@ -565,7 +543,7 @@ def rename_category(
     """Give a category a new name and/or slug. A new slug for a parent (or a group such as
     'vision') moves everything under it too. Returns (old, new) for each slug changed."""
     clean_name = _one_line(name, "category name", max_length=CATEGORY_NAME_MAX) if name is not None else None
-    target = _slug(new_slug) if new_slug is not None else None
+    target = values.parse_category_slug(new_slug) if new_slug is not None else None
     current = queries.resolve_category(session_reader(session), slug)
     rows = _category_rows(session)
     own = next((c for c in rows if c.slug == current), None)
@@ -585,8 +563,8 @@ def rename_category(
         for _, new in moves:
             if new in staying:
                 raise ConflictError(f"category '{new}' already exists: choose another slug")
-            if len(new) > CATEGORY_SLUG_MAX:
-                raise InputError(f"category slug '{new}' is longer than {CATEGORY_SLUG_MAX} characters")
+            if len(new) > values.CATEGORY_SLUG_MAX:
+                raise InputError(f"category slug '{new}' is longer than {values.CATEGORY_SLUG_MAX} characters")
     if own is not None and clean_name is not None and own.name != clean_name:
         own.name = clean_name
         session.add(own)

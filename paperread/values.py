@@ -91,6 +91,31 @@ def is_valid_key(s: str) -> bool:
     return KEY_RE.fullmatch(s) is not None
 
 
+def parse_key(value: str) -> str:
+    """A paper key as a user or a file gives it: trimmed, lowercased, then checked."""
+    key = value.strip().lower()
+    if not is_valid_key(key):
+        raise InputError(
+            f"key {_shown(value)} is not a paper key: lowercase letters, digits, '.' and '-', "
+            f"starting with a letter or digit, at most {KEY_MAX_LENGTH} characters"
+        )
+    return key
+
+
+CATEGORY_SLUG_MAX = 120
+
+
+def parse_category_slug(value: str) -> str:
+    """A category slug: key-like words joined by '/' (``vision/cnn``)."""
+    slug = value.strip().lower()
+    if not slug or len(slug) > CATEGORY_SLUG_MAX or not all(is_valid_key(p) for p in slug.split("/")):
+        raise InputError(
+            f"category slug {_shown(value)} is not a slug: lowercase words of letters, digits, '.' and '-', "
+            f"joined by '/' (e.g. vision/cnn), at most {CATEGORY_SLUG_MAX} characters"
+        )
+    return slug
+
+
 # --- paper identifiers ----------------------------------------------------------------------
 
 

@@ -275,3 +275,30 @@ def test_wal_and_foreign_keys(builtin_db: Path) -> None:
     Cli(builtin_db).ok("stats")
     with sqlite3.connect(builtin_db) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_closed_pipe_ends_quietly(db_path: Path) -> None:
+    """`paperread list --json | head -1`: no traceback, no error line, when the reader leaves."""
+    import subprocess
+    import sys
+
+    from bench.synth import make_document
+    from paperread.config import resolve_target
+    from paperread.engine import make_engine, upgrade
+    from paperread.exchange import load_document
+
+    engine = make_engine(resolve_target(str(db_path)))
+    with engine.begin() as conn:  # far more rows than a pipe buffer holds
+        upgrade(conn)
+        load_document(conn, make_document(3000))
+    engine.dispose()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "paperread", "--db", str(db_path), "list", "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline() == b"[\n"
+    proc.stdout.close()  # the reader goes away before the rows are written
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141
+    assert stderr == ""
