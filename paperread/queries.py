@@ -266,7 +266,7 @@ def _as_arxiv(text: str) -> str | None:
 
     try:
         return normalize_arxiv_id(text)
-    except Exception:
+    except InputError:  # not an arXiv id: the name is something else
         return None
 
 
@@ -383,7 +383,7 @@ def resolve_video(reader: Reader, name: str) -> dict[str, Any]:
     else:
         try:
             bv = parse_bilibili(wanted)
-        except Exception:
+        except InputError:
             raise InputError(f"video '{name}' is neither a video id nor a bilibili BV id", hint=hint) from None
         rows = reader.rows("SELECT id, title FROM video WHERE bilibili = :v", {"v": bv})
     if not rows:

@@ -13,7 +13,7 @@ from typing import IO, Annotated, Any
 
 import typer
 
-from paperread import output, queries, values
+from paperread import output, queries
 from paperread.commands import CategoryOpt, JsonOpt, complete_paper, reader, state, usage_error
 from paperread.errors import InputError, PaperreadError, UsageError
 
@@ -29,6 +29,8 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but
 
 
 def _period(value: str, option: str) -> dt.timedelta:
+    from paperread import values
+
     try:
         return values.parse_period(value)
     except InputError as exc:
@@ -232,6 +234,8 @@ def trending(
     as_json: JsonOpt = False,
 ) -> None:
     """Papers ranked by the citations they gained over a window (from the sync history)."""
+    from paperread import values
+
     now = dt.datetime.now(dt.UTC)
     try:
         moment = now - values.parse_period(since)
