@@ -648,26 +648,21 @@ def fts_deferred(conn: Connection) -> Iterator[None]:
     """Papers inserted inside the block are added to SQLite's search index in one statement at
     its end, instead of by the insert trigger one row at a time (ten times faster on a big
     load). The trigger is dropped and re-created from its own SQL inside the caller's
-    transaction, so a failure rolls both back. A no-op where there is no such trigger."""
+    transaction, so a failure rolls both back. A no-op where there is no such trigger.
+    The names are migration 0003's (the index is fed from the view ``paper_search``)."""
     if conn.dialect.name != "sqlite":
         yield
         return
     found = conn.exec_driver_sql(
         "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'paper_fts_ai'"
     ).first()
-    match = found and re.search(
-        r"INSERT\s+INTO\s+paper_fts\s*\(([^)]*)\)\s*VALUES\s*\(([^)]*)\)", found[0], re.IGNORECASE
-    )
-    if not match:
+    if not found:
         yield
         return
-    columns, sources = match.group(1), re.sub(r"\bnew\.", "", match.group(2), flags=re.IGNORECASE)
     before = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM paper").scalar()
     conn.exec_driver_sql("DROP TRIGGER paper_fts_ai")
     yield
-    conn.exec_driver_sql(
-        f"INSERT INTO paper_fts({columns}) SELECT {sources} FROM paper WHERE id > ?", (before,)
-    )
+    conn.exec_driver_sql("INSERT INTO paper_fts(rowid, body) SELECT id, body FROM paper_search WHERE id > ?", (before,))
     conn.exec_driver_sql(found[0])
 
 

@@ -167,15 +167,18 @@ def search_ids_sql(reader: Reader, text: str, *, user: str | None = None) -> tup
     """A subquery of paper ids matching ``text`` in key, title, description or authors,
     and, given a ``user``, in that user's own notes.
 
-    SQLite: the FTS5 trigram index (substrings of 3+ characters); shorter words fall
-    back to LIKE. PostgreSQL: the same case-insensitive substring match with LIKE on
-    ``lower(col)``, served by migration 0002's GIN trigram indexes on exactly those
-    expressions (keep them in step; a NULL column matches nothing). Notes are matched
-    with LIKE on both (they are per user and few, so no index is needed).
+    SQLite: LIKE on the FTS5 trigram index of migration 0003 (one text per paper, its
+    fields joined by line breaks), which FTS5 narrows by the pattern's trigrams; words
+    shorter than 3 characters, and text holding a LIKE wildcard or a line break, are
+    matched by the scan below instead (same result). PostgreSQL: the same case-insensitive
+    substring match with LIKE on ``lower(col)``, served by migration 0002's GIN trigram
+    indexes on exactly those expressions (keep them in step; a NULL column matches
+    nothing). Notes are matched with LIKE on both (they are per user and few, so no index
+    is needed).
     """
-    if reader.dialect == "sqlite" and len(text.strip()) >= 3:
-        phrase = '"' + text.strip().replace('"', '""') + '"'
-        sql, params = "SELECT rowid FROM paper_fts WHERE paper_fts MATCH :q", {"q": phrase}
+    needle = text.strip()
+    if reader.dialect == "sqlite" and len(needle) >= 3 and not any(ch in needle for ch in "%_\n"):
+        sql, params = "SELECT rowid FROM paper_fts WHERE body LIKE :q", {"q": f"%{needle}%"}
     else:
         sql = """SELECT p2.id FROM paper p2 WHERE lower(p2.key) LIKE :q ESCAPE '\\'
              OR lower(p2.title) LIKE :q ESCAPE '\\' OR lower(p2.description) LIKE :q ESCAPE '\\'

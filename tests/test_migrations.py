@@ -82,6 +82,9 @@ def test_upgrade_from_an_older_schema_keeps_user_data(db_path: Path, old: str) -
     assert paper["title"] == "My | paper `x` 🚀"
     assert paper["note"] == "my *note*"
     assert paper["read_status"] == "read"
+    # The search index is rebuilt by the upgrade (0003 replaced SQLite's): the old row is found.
+    for words in ("paper `x", "My |", "🚀"):
+        assert [r["key"] for r in json.loads(cli.ok("search", words, "--json").stdout)] == ["p1"], words
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == SCHEMA_HEAD
 

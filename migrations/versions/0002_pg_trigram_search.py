@@ -11,7 +11,7 @@ GIN trigram indexes on the very expressions it filters on (pg_trgm).
 pg_trgm is a trusted extension (PostgreSQL 13+): a database owner may create it. Where
 CREATE EXTENSION is refused anyway (no privilege, extension not installed on the server),
 the migration still succeeds without the indexes: search then scans the table, with the
-same results. docs/postgres.md shows how to add the indexes later by hand, once an
+same results. README.md ("A shared catalog for a study group") shows how to add the indexes later by hand, once an
 administrator has created the extension.
 
 On SQLite this revision does nothing; it exists on both back ends so that the schema
@@ -65,7 +65,7 @@ def upgrade() -> None:
 
         output.message(
             "note: the pg_trgm extension is not available here, so search runs without an index"
-            " (same results, slower on large catalogs); see docs/postgres.md"
+            " (same results, slower on large catalogs); see 'A shared catalog for a study group' in the README"
         )
         return
     opclass = f'"{schema}".gin_trgm_ops'
