@@ -58,6 +58,16 @@ class SqliteReader:
         self.conn.close()
 
 
+def lower(value: Any) -> Any:
+    """Unicode lowercase, as PostgreSQL's lower() does (SQLite's folds ASCII letters only)."""
+    return value.lower() if isinstance(value, str) else value
+
+
+def add_functions(conn: sqlite3.Connection) -> None:
+    """The SQL functions paperread's queries use on SQLite (``queries.search_ids_sql``)."""
+    conn.create_function("paperread_lower", 1, lower, deterministic=True)
+
+
 def connect_sqlite(path: Path) -> sqlite3.Connection:
     """A connection with the pragmas every paperread connection uses.
 
@@ -65,6 +75,7 @@ def connect_sqlite(path: Path) -> sqlite3.Connection:
     wait for each other instead of failing with "database is locked".
     """
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    add_functions(conn)
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")

@@ -11,13 +11,14 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session
 
 from paperread.config import Target
 from paperread.db import (
     BUSY_TIMEOUT_MS,
     SCHEMA_HEAD,
+    add_functions,
     check_sqlite_file,
     classify_revision,
     newer_error,
@@ -60,11 +61,14 @@ def make_engine(target: Target) -> Engine:
                 hint="use postgresql+psycopg://user:password@host:port/database",
             ) from None
         return engine
-    engine = create_engine(target.url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    # check_same_thread=False: a bulk load hands its connection to a background thread for
+    # one statement while it waits (exchange.SearchFill); never two threads at once.
+    engine = create_engine(target.url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        add_functions(dbapi_conn)
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA foreign_keys = ON")
@@ -263,6 +267,13 @@ def check_database(target: Target) -> None:
             broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
             if broken:
                 raise DatabaseError(f"database '{target.display}' has {len(broken)} rows with broken references")
+            try:  # the search index against the papers' text (migration 0003)
+                conn.exec_driver_sql("INSERT INTO paper_fts(paper_fts, rank) VALUES ('integrity-check', 1)")
+            except DBAPIError as exc:
+                raise DatabaseError(
+                    f"database '{target.display}': the search index does not match the papers ({_first_line(exc.orig)})",
+                    hint=f"rebuild it: sqlite3 '{target.sqlite_path}' \"INSERT INTO paper_fts(paper_fts) VALUES ('rebuild')\"",
+                ) from None
 
 
 def _revision_on(conn: Connection) -> str | None:

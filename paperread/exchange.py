@@ -666,6 +666,112 @@ def fts_deferred(conn: Connection) -> Iterator[None]:
     conn.exec_driver_sql(found[0])
 
 
+class SearchFill:
+    """SQLite's search index for papers about to be inserted, built in a background thread while
+    the caller prepares its rows (for loading a whole catalog; a no-op elsewhere).
+
+    The index is fed from the papers' own text, exactly what migration 0003's view
+    ``paper_search`` gives once they are in, under the ids they will get: ``first``, ``first``
+    + 1, ... in insert order (the writer holds SQLite's write lock, and each new row of an
+    INTEGER PRIMARY KEY table takes the largest id + 1). ``finish`` checks those ids after the
+    insert. FTS5 builds the index inside one statement, which releases the GIL, so the
+    caller's Python work runs beside it on the other core. The insert trigger is dropped
+    meanwhile and re-created from its own SQL, all in the caller's transaction.
+
+        fill = SearchFill(conn, papers)    # starts; the connection is the fill's until wait()
+        ...build rows (no SQL)...
+        fill.wait()
+        ...insert the papers in order...
+        fill.finish(len(papers))
+    """
+
+    def __init__(self, conn: Connection, papers: list[dict[str, Any]]) -> None:
+        self.first: int | None = None  # known on SQLite only
+        self._conn = conn
+        self._trigger: str | None = None
+        self._thread: Any = None
+        self._error: BaseException | None = None
+        if conn.dialect.name != "sqlite":
+            return
+        self.first = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) + 1 FROM paper").scalar()
+        found = conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'paper_fts_ai'"
+        ).first()
+        if not found or not papers:
+            return
+        import threading
+
+        self._trigger = found[0]
+        conn.exec_driver_sql("DROP TRIGGER paper_fts_ai")
+        conn.exec_driver_sql("CREATE TEMP TABLE paper_fts_stage (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+        conn.exec_driver_sql(
+            "INSERT INTO paper_fts_stage (id, body) VALUES (?, ?)",
+            [
+                (i, f"{p['key']}\n{p['title']}\n{p.get('description') or ''}\n{p.get('authors') or ''}")
+                for i, p in enumerate(papers, start=self.first)
+            ],
+        )
+        self._dbapi = conn.connection.dbapi_connection
+        self._thread = threading.Thread(target=self._run, name="paperread-search-index", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._dbapi.execute("INSERT INTO paper_fts (rowid, body) SELECT id, body FROM temp.paper_fts_stage")
+        except BaseException as error:  # handed to the caller's thread by wait()
+            self._error = error
+
+    def wait(self) -> None:
+        """Block until the index is built; its error, if any, is raised here."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def abort(self) -> None:
+        """On the caller's failure: stop the build and wait for it (the transaction rolls back)."""
+        if self._thread is not None:
+            self._dbapi.interrupt()
+            self._thread.join()
+            self._thread = None
+
+    def finish(self, count: int) -> None:
+        """After the papers' insert: check they took the assumed ids, re-create the trigger."""
+        self.wait()
+        if self.first is None:
+            return
+        conn = self._conn
+        got = tuple(conn.exec_driver_sql("SELECT COUNT(*), MIN(id), MAX(id) FROM paper WHERE id >= ?", (self.first,)).one())
+        if count and got != (count, self.first, self.first + count - 1):
+            raise RuntimeError(f"papers took ids {got[1]}..{got[2]} ({got[0]}), not {self.first}.. ({count})")
+        if self._trigger is None:
+            return
+        conn.exec_driver_sql("DROP TABLE temp.paper_fts_stage")
+        conn.exec_driver_sql(self._trigger)
+        self._trigger = None
+
+
+@contextmanager
+def indexes_deferred(conn: Connection, table: str) -> Iterator[None]:
+    """On SQLite, the table's own indexes (not those of its UNIQUE constraints) are dropped for
+    the block and re-created from their own SQL at its end, inside the caller's transaction:
+    building an index once from sorted rows is several times faster than 100,000 inserts
+    into it. For loading into an empty table; a no-op elsewhere."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    found = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", (table,)
+    ).all()
+    for name, _ in found:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    yield
+    for _, sql in found:
+        conn.exec_driver_sql(sql)
+
+
 def _sqlite_raw(conn: Connection) -> bool:
     """Whether inserts on this connection may go straight to the sqlite3 driver.
 
@@ -739,20 +845,24 @@ def _insert_rows(conn: Connection, table: Any, rows: list[dict[str, Any]], *, ra
     ``_sqlite_raw``), the rows go to the sqlite3 driver as tuples, skipping SQLAlchemy's
     per-value processing; otherwise through a Core insert.
     """
+    _run_insert(conn, _insert_plan(table, rows, raw=_sqlite_raw(conn) if raw is None else raw))
+
+
+def _insert_plan(table: Any, rows: list[dict[str, Any]], *, raw: bool) -> tuple[Any, list[Any]] | None:
+    """The statement and parameters of ``_insert_rows``, made without touching the database
+    (so they can be made while the connection is busy, see ``SearchFill``); None for no rows."""
     if not rows:
-        return
+        return None
     from operator import itemgetter
 
     from sqlalchemy import insert
 
-    raw = _sqlite_raw(conn) if raw is None else raw
     names = list(rows[0])
     convert = [(i, f) for i, name in enumerate(names) if (f := _converter(table.c[name], raw)) is not None]
     if not raw:
         if convert:
             rows = [{**r, **{names[i]: f(r[names[i]]) for i, f in convert}} for r in rows]
-        conn.execute(insert(table), rows)
-        return
+        return insert(table), rows
     pick = itemgetter(*names)
     data: list[Any] = []
     for r in rows:
@@ -764,7 +874,17 @@ def _insert_rows(conn: Connection, table: Any, rows: list[dict[str, Any]], *, ra
             values_ = tuple(values_)
         data.append(values_)
     columns = ", ".join(f'"{name}"' for name in names)
-    conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({columns}) VALUES ({", ".join("?" * len(names))})', data)
+    return f'INSERT INTO "{table.name}" ({columns}) VALUES ({", ".join("?" * len(names))})', data
+
+
+def _run_insert(conn: Connection, plan: tuple[Any, list[Any]] | None) -> None:
+    if plan is None:
+        return
+    statement, data = plan
+    if isinstance(statement, str):
+        conn.exec_driver_sql(statement, data)
+    else:
+        conn.execute(statement, data)
 
 
 def _insert_returning_ids(conn: Connection, table: Any, rows: list[dict[str, Any]], *, raw: bool | None = None) -> list[int]:
@@ -858,9 +978,10 @@ def _more_cache(conn: Connection) -> None:
 def load_document(conn: Connection, doc: dict[str, Any]) -> dict[str, int]:
     """Bulk-insert a whole document into an empty catalog, inside the caller's transaction.
 
-    Uses Core ``INSERT ... executemany`` (not one ORM object per row) and, on SQLite, builds
-    the search index in one statement (``fts_deferred``), so that a 100,000-paper catalog
-    loads in seconds. The document must be valid (the built-in one, or ``clean_document``'s
+    Uses Core ``INSERT ... executemany`` (not one ORM object per row); on SQLite, the paper
+    table's indexes are built once at the end (``indexes_deferred``) and the search index in
+    a background thread while the rows are prepared (``SearchFill``), so that a
+    100,000-paper catalog loads in seconds. The document must be valid (the built-in one, or ``clean_document``'s
     output). Returns the number of rows per kind.
     """
     from sqlalchemy import select
@@ -876,33 +997,49 @@ def load_document(conn: Connection, doc: dict[str, Any]) -> dict[str, int]:
     cat_ids = dict(conn.execute(select(Category.__table__.c.slug, Category.__table__.c.id)).all())
 
     covered = {key for video in doc.get("videos", []) for key in video.get("papers", [])}
-    positions: dict[str, int] = {}
-    paper_rows = []
-    for p in doc["papers"]:
-        position = positions[p["category"]] = positions.get(p["category"], -1) + 1
-        # Recorded with no video we can name: the list says so, no video row shows it.
-        marked = bool(p.get("recorded")) and p["key"] not in covered
-        paper_rows.append(_paper_row(p, cat_ids[p["category"]], position, marked, now))
-    if paper_rows:
-        with fts_deferred(conn):
-            _insert_rows(conn, Paper.__table__, paper_rows, raw=raw)
-    paper_ids = dict(conn.execute(select(Paper.__table__.c.key, Paper.__table__.c.id)).all())
-
-    history = [
-        {"paper_id": paper_ids[p["key"]], "citations": h["count"], "fetched_at": h["fetched_at"]}
-        for p in doc["papers"]
-        for h in p.get("citation_history") or []
-    ]
-    _insert_rows(conn, CitationHistory.__table__, history, raw=raw)
-    reading = [
-        _reading_row(r, paper_ids[p["key"]], now)
-        for p in doc["papers"]
-        for r in p.get("reading") or []
-    ]
-    _insert_rows(conn, Reading.__table__, reading, raw=raw)
-
+    papers = doc["papers"]
     videos = doc.get("videos", [])
-    video_ids = _insert_returning_ids(conn, Video.__table__, [_video_row(v, now) for v in videos], raw=raw)
+
+    def owned_rows(paper_ids: Mapping[str, int]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        history = [
+            {"paper_id": paper_ids[p["key"]], "citations": h["count"], "fetched_at": h["fetched_at"]}
+            for p in papers
+            for h in p.get("citation_history") or []
+        ]
+        return history, [_reading_row(r, paper_ids[p["key"]], now) for p in papers for r in p.get("reading") or []]
+
+    fill = SearchFill(conn, papers)  # SQLite's search index builds while the rows are made
+    try:
+        positions: dict[str, int] = {}
+        paper_rows = []
+        for p in papers:
+            position = positions[p["category"]] = positions.get(p["category"], -1) + 1
+            # Recorded with no video we can name: the list says so, no video row shows it.
+            marked = bool(p.get("recorded")) and p["key"] not in covered
+            paper_rows.append(_paper_row(p, cat_ids[p["category"]], position, marked, now))
+        paper_plan = _insert_plan(Paper.__table__, paper_rows, raw=raw)
+        if fill.first is not None:  # SQLite: the ids the papers will take (fill.finish checks them)
+            paper_ids = {p["key"]: i for i, p in enumerate(papers, start=fill.first)}
+            owned = owned_rows(paper_ids)
+            owned_plans = [_insert_plan(CitationHistory.__table__, owned[0], raw=raw),
+                           _insert_plan(Reading.__table__, owned[1], raw=raw)]  # fmt: skip
+        video_rows = [_video_row(v, now) for v in videos]
+        fill.wait()
+    except BaseException:
+        fill.abort()
+        raise
+    with indexes_deferred(conn, Paper.__tablename__):
+        _run_insert(conn, paper_plan)
+    fill.finish(len(paper_rows))
+    if fill.first is None:
+        paper_ids = dict(conn.execute(select(Paper.__table__.c.key, Paper.__table__.c.id)).all())
+        owned = owned_rows(paper_ids)
+        owned_plans = [_insert_plan(CitationHistory.__table__, owned[0], raw=raw),
+                       _insert_plan(Reading.__table__, owned[1], raw=raw)]  # fmt: skip
+    for plan in owned_plans:
+        _run_insert(conn, plan)
+
+    video_ids = _insert_returning_ids(conn, Video.__table__, video_rows, raw=raw)
     links = [
         {"video_id": video_id, "paper_id": paper_ids[key], "position": i}
         for video_id, v in zip(video_ids, videos)

@@ -167,27 +167,32 @@ def search_ids_sql(reader: Reader, text: str, *, user: str | None = None) -> tup
     """A subquery of paper ids matching ``text`` in key, title, description or authors,
     and, given a ``user``, in that user's own notes.
 
-    SQLite: LIKE on the FTS5 trigram index of migration 0003 (one text per paper, its
-    fields joined by line breaks), which FTS5 narrows by the pattern's trigrams; words
-    shorter than 3 characters, and text holding a LIKE wildcard or a line break, are
-    matched by the scan below instead (same result). PostgreSQL: the same case-insensitive
-    substring match with LIKE on ``lower(col)``, served by migration 0002's GIN trigram
-    indexes on exactly those expressions (keep them in step; a NULL column matches
-    nothing). Notes are matched with LIKE on both (they are per user and few, so no index
-    is needed).
+    Case-insensitive in the Unicode sense on both back ends (``École`` finds ``école``).
+    SQLite: the FTS5 trigram index of migration 0003 (one text per paper, its fields joined
+    by line breaks) finds the papers holding every trigram of the text, then each is checked
+    for the whole text in ``paperread_lower`` of that text (``db.add_functions``; SQLite's own
+    lower() folds ASCII only); words shorter than 3 characters, and text holding a line
+    break, are matched by the scan below instead. PostgreSQL: the same match with LIKE on
+    ``lower(col)``, served by migration 0002's GIN trigram indexes on exactly those
+    expressions (keep them in step; a NULL column matches nothing). Notes are matched with
+    LIKE on both (they are per user and few, so no index is needed).
     """
     needle = text.strip()
-    if reader.dialect == "sqlite" and len(needle) >= 3 and not any(ch in needle for ch in "%_\n"):
-        sql, params = "SELECT rowid FROM paper_fts WHERE body LIKE :q", {"q": f"%{needle}%"}
+    sqlite = reader.dialect == "sqlite"
+    lower = "paperread_lower" if sqlite and not needle.isascii() else "lower"
+    if sqlite and len(needle) >= 3 and "\n" not in needle:
+        trigrams = dict.fromkeys(needle[i : i + 3] for i in range(len(needle) - 2))
+        sql = "SELECT rowid FROM paper_fts WHERE paper_fts MATCH :q AND instr(paperread_lower(body), :folded) > 0"
+        params = {"q": " AND ".join('"' + t.replace('"', '""') + '"' for t in trigrams), "folded": needle.lower()}
     else:
-        sql = """SELECT p2.id FROM paper p2 WHERE lower(p2.key) LIKE :q ESCAPE '\\'
-             OR lower(p2.title) LIKE :q ESCAPE '\\' OR lower(p2.description) LIKE :q ESCAPE '\\'
-             OR lower(p2.authors) LIKE :q ESCAPE '\\'"""
-        params = {"q": _like(text.strip())}
+        sql = f"""SELECT p2.id FROM paper p2 WHERE {lower}(p2.key) LIKE :q ESCAPE '\\'
+             OR {lower}(p2.title) LIKE :q ESCAPE '\\' OR {lower}(p2.description) LIKE :q ESCAPE '\\'
+             OR {lower}(p2.authors) LIKE :q ESCAPE '\\'"""
+        params = {"q": _like(needle)}
     if user is not None:
-        sql += """ UNION SELECT r2.paper_id FROM reading r2
-             WHERE r2.user_name = :note_user AND lower(r2.note) LIKE :note_q ESCAPE '\\'"""
-        params.update(note_user=user, note_q=_like(text.strip()))
+        sql += f""" UNION SELECT r2.paper_id FROM reading r2
+             WHERE r2.user_name = :note_user AND {lower}(r2.note) LIKE :note_q ESCAPE '\\'"""
+        params.update(note_user=user, note_q=_like(needle))
     return sql, params
 
 

@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
 
 from paperread import queries
 from paperread.db import SqliteReader, connect_sqlite
-from paperread.engine import ConnectionReader
+from paperread.config import resolve_target
+from paperread.engine import ConnectionReader, make_engine
 
 HEAVY = ("sqlalchemy", "pydantic", "httpx", "alembic", "markdown_it", "sqlmodel", "tenacity")
 
@@ -75,7 +75,7 @@ def test_tab_completion_of_paper_keys_stays_light(builtin_db: Path) -> None:
 @pytest.fixture
 def readers(builtin_db: Path):
     fast = SqliteReader(connect_sqlite(builtin_db))
-    engine = create_engine(f"sqlite:///{builtin_db}")
+    engine = make_engine(resolve_target(str(builtin_db)))  # SQLAlchemy's road, with paperread's connection setup
     slow = ConnectionReader(engine.connect())
     yield fast, slow
     fast.close()
@@ -91,6 +91,8 @@ def test_parity_of_listings(readers) -> None:
         {"recorded": False, "sort": "year"},
         {"search": "transformer"},
         {"search": "3D"},
+        {"search": "对比学习"},
+        {"search": "ÉCOLE"},
         {"since": 2020, "sort": "title", "limit": 7},
     ):
         assert queries.papers(fast, user="u", **filters) == queries.papers(slow, user="u", **filters), filters

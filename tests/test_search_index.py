@@ -1,8 +1,8 @@
 """SQLite's search index (migration 0003) answers exactly what a scan of the four fields would.
 
-The index is one trigram text per paper queried with LIKE; the reference here is plain
-Python: a paper matches when the needle (ASCII letters folded, as SQLite's LIKE and lower()
-do) is a substring of its key, title, description or authors. Papers are added, edited and
+The index is one trigram text per paper; the reference here is plain Python: a paper matches
+when the needle, lowercased (Unicode, as PostgreSQL's lower()), is a substring of its key,
+title, description or authors, lowercased. Papers are added, edited and
 removed through the CLI, so the triggers that keep the index in step are exercised too.
 """
 
@@ -20,18 +20,17 @@ from paperread import queries
 from paperread.db import SqliteReader, connect_sqlite
 from tests.conftest import Cli
 
-_FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 FIELDS = ("key", "title", "description", "authors")
 
 
 def _fields(db: Path) -> dict[str, list[str]]:
     with sqlite3.connect(db) as conn:
         rows = conn.execute(f"SELECT {', '.join(FIELDS)} FROM paper").fetchall()
-    return {row[0]: [field.translate(_FOLD) for field in row if field] for row in rows}
+    return {row[0]: [field.lower() for field in row if field] for row in rows}
 
 
 def _expected(fields: dict[str, list[str]], needle: str) -> set[str]:
-    folded = needle.strip().translate(_FOLD)
+    folded = needle.strip().lower()
     return {key for key, texts in fields.items() if any(folded in text for text in texts)}
 
 
@@ -69,7 +68,7 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_fixed_cases(catalog: Path) -> None:
     fields = _fields(catalog)
     for needle in ("resnet", "TRANSFORMER", "对比学习", "深度学习", "Réseaux", "edge renamed", "Edge one",
-                   "xyz", "renamed\nxyz", "one-ed", "zqxj", "gan", "3D", "100%", "e_o", "tail words"):  # fmt: skip
+                   "xyz", "renamed\nxyz", "one-ed", "zqxj", "gan", "3D", "100%", "e_o", "tail words", "réSEAUX", "RÉSEAUX", "ünï", "é", "'\"*:^"):  # fmt: skip
         assert _found(catalog, needle) == _expected(fields, needle), needle
     assert _found(catalog, "Edge one") == set()  # the old title left the index with the edit
     assert _found(catalog, "zqxj") == set()  # so did the removed paper
@@ -92,3 +91,89 @@ def test_index_agrees_with_a_scan(catalog: Path, data: st.DataObject) -> None:
     if not needle.strip():
         return
     assert _found(catalog, needle) == _expected(fields, needle)
+
+
+# ---------------------------------------------------------------------------- the bulk road's index
+
+
+def test_bulk_loads_build_an_index_that_passes_fts5s_integrity_check(tmp_path: Path) -> None:
+    from bench.synth import make_document
+
+    source = tmp_path / "synth.json"
+    source.write_text(json.dumps(make_document(3_000, seed=3), ensure_ascii=False), encoding="utf-8")
+    for name, steps in {"builtin": [("init",)], "import": [("init", "--empty"), ("import", str(source))]}.items():
+        db = tmp_path / f"{name}.db"
+        for step in steps:
+            Cli(db).ok(*step)
+        with sqlite3.connect(db) as conn:
+            conn.execute("INSERT INTO paper_fts(paper_fts, rank) VALUES ('integrity-check', 1)")  # raises if not
+            triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+            assert {"paper_fts_ai", "paper_fts_ad", "paper_fts_au"} <= triggers
+            assert conn.execute("SELECT name FROM sqlite_temp_master").fetchall() == []
+        Cli(db).ok("db", "check")
+    fields = _fields(tmp_path / "import.db")
+    for needle in ("transformer", "resnet-0", "Hinton, "):
+        assert _found(tmp_path / "import.db", needle) == _expected(fields, needle) != set()
+
+
+def test_db_check_finds_a_search_index_out_of_step(builtin_db: Path) -> None:
+    with sqlite3.connect(builtin_db) as conn:
+        conn.execute("DROP TRIGGER paper_fts_au")
+        conn.execute("UPDATE paper SET title = 'Renamed behind the index' WHERE key = 'resnet'")
+    result = Cli(builtin_db)("db", "check")
+    assert result.exit_code == 1
+    assert "search index does not match the papers" in result.stderr
+    assert "rebuild" in result.stderr and "Traceback" not in result.stderr
+
+
+def _engine_on(db: Path):
+    from paperread.config import resolve_target
+    from paperread.engine import make_engine
+
+    return make_engine(resolve_target(str(db)))
+
+
+def _papers(n: int) -> list[dict]:
+    return [{"key": f"p-{i}", "title": f"Paper number {i}", "description": None, "authors": "A. Author"} for i in range(n)]
+
+
+def test_a_failure_while_the_index_builds_leaves_nothing_behind(tmp_path: Path) -> None:
+    from paperread.exchange import SearchFill
+
+    db = tmp_path / "c.db"
+    Cli(db).ok("init", "--empty")
+    engine = _engine_on(db)
+    with pytest.raises(ValueError, match="while preparing rows"):
+        with engine.begin() as conn:
+            fill = SearchFill(conn, _papers(20_000))
+            try:
+                raise ValueError("while preparing rows")
+            except BaseException:
+                fill.abort()  # stops the build, waits for the thread
+                raise
+    engine.dispose()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM paper_fts_data").fetchone()[0] <= 2  # the empty index's own rows
+        assert conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'paper_fts_ai'").fetchone() == (1,)
+        conn.execute("INSERT INTO paper_fts(paper_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def test_the_fill_refuses_papers_that_did_not_take_the_ids_it_indexed(tmp_path: Path) -> None:
+    from paperread.exchange import SearchFill
+
+    db = tmp_path / "c.db"
+    Cli(db).ok("init", "--empty")
+    engine = _engine_on(db)
+    with pytest.raises(RuntimeError, match="took ids"):
+        with engine.begin() as conn:
+            fill = SearchFill(conn, _papers(3))
+            fill.wait()
+            conn.exec_driver_sql("INSERT INTO category (slug, name, position) VALUES ('c', 'C', 0)")
+            conn.exec_driver_sql(
+                "INSERT INTO paper (key, title, category_id, marked_recorded, position, created_at, updated_at, version)"
+                " VALUES ('only-one', 'Only one', 1, 0, 0, '2024-01-01 00:00:00', '2024-01-01 00:00:00', 1)"
+            )
+            fill.finish(3)
+    engine.dispose()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM paper").fetchone()[0] == 0
