@@ -170,20 +170,27 @@ def search_ids_sql(reader: Reader, text: str, *, user: str | None = None) -> tup
     Case-insensitive in the Unicode sense on both back ends (``École`` finds ``école``).
     SQLite: the FTS5 trigram index of migration 0003 (one text per paper, its fields joined
     by line breaks) finds the papers holding every trigram of the text, then each is checked
-    for the whole text in ``paperread_lower`` of that text (``db.add_functions``; SQLite's own
-    lower() folds ASCII only); words shorter than 3 characters, and text holding a line
-    break, are matched by the scan below instead. PostgreSQL: the same match with LIKE on
+    for the whole text (with LIKE, or in ``paperread_lower`` of the text when the words hold
+    letters beyond ASCII with a case: ``db.add_functions``); words shorter than 3
+    characters, and text holding a line break, are matched by the scan below instead. PostgreSQL: the same match with LIKE on
     ``lower(col)``, served by migration 0002's GIN trigram indexes on exactly those
     expressions (keep them in step; a NULL column matches nothing). Notes are matched with
     LIKE on both (they are per user and few, so no index is needed).
     """
     needle = text.strip()
     sqlite = reader.dialect == "sqlite"
-    lower = "paperread_lower" if sqlite and not needle.isascii() else "lower"
+    # SQLite's LIKE and lower() fold ASCII letters only: enough unless the text has other
+    # letters with a case (É, ß, Ж); then the Python function, which is slower.
+    unicode_case = sqlite and any(not ch.isascii() and ch.lower() != ch.upper() for ch in needle)
+    lower = "paperread_lower" if unicode_case else "lower"
     if sqlite and len(needle) >= 3 and "\n" not in needle:
         trigrams = dict.fromkeys(needle[i : i + 3] for i in range(len(needle) - 2))
-        sql = "SELECT rowid FROM paper_fts WHERE paper_fts MATCH :q AND instr(paperread_lower(body), :folded) > 0"
-        params = {"q": " AND ".join('"' + t.replace('"', '""') + '"' for t in trigrams), "folded": needle.lower()}
+        check = "instr(paperread_lower(body), :folded) > 0" if unicode_case else "body LIKE :folded ESCAPE '\\'"
+        sql = f"SELECT rowid FROM paper_fts WHERE paper_fts MATCH :q AND {check}"
+        params = {
+            "q": " AND ".join('"' + t.replace('"', '""') + '"' for t in trigrams),
+            "folded": needle.lower() if unicode_case else _like(needle),
+        }
     else:
         sql = f"""SELECT p2.id FROM paper p2 WHERE {lower}(p2.key) LIKE :q ESCAPE '\\'
              OR {lower}(p2.title) LIKE :q ESCAPE '\\' OR {lower}(p2.description) LIKE :q ESCAPE '\\'
