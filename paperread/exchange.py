@@ -86,6 +86,23 @@ READ_STATUSES = ("read", "reading")
 _CHUNK = 5_000  # ids per IN (...) list: far below SQLite's and PostgreSQL's parameter limits
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Python's cycle collector off for the block: reading a big catalog makes millions of
+    dicts and lists, and each collection walks all of them again (a third of the time of
+    parsing and cleaning 100,000 papers). Documents hold no reference cycles to collect."""
+    import gc
+
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def builtin_document() -> dict[str, Any]:
     """The paper-reading catalog shipped in data/catalog.json."""
     with (shipped_dir("data") / "catalog.json").open(encoding="utf-8") as fh:
@@ -666,51 +683,82 @@ def fts_deferred(conn: Connection) -> Iterator[None]:
     conn.exec_driver_sql(found[0])
 
 
+_ID_TABLES = ("category", "paper", "video")  # the tables a bulk load gives ids to
+
+
+def next_ids(conn: Connection) -> dict[str, int]:
+    """The first free id of each of ``_ID_TABLES`` (the largest + 1). A bulk load gives its rows
+    these ids itself, so all its rows can be made before any is inserted; they stay free
+    while the caller's transaction holds SQLite's write lock, or on PostgreSQL the table
+    lock that ``load_document`` takes."""
+    sql = ", ".join(f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table})" for table in _ID_TABLES)
+    return dict(zip(_ID_TABLES, conn.exec_driver_sql(f"SELECT {sql}").one()))
+
+
+def search_body(paper: Mapping[str, Any]) -> str:
+    """A paper's text in the search index: what migration 0003's view ``paper_search`` gives."""
+    return f"{paper['key']}\n{paper['title']}\n{paper.get('description') or ''}\n{paper.get('authors') or ''}"
+
+
+def _raw_bodies(papers: Any) -> list[str] | None:
+    """``search_body`` of each paper of a document not yet cleaned; None if some paper is not
+    shaped for it (the fill then waits for the cleaned document)."""
+    if not isinstance(papers, list):
+        return None
+    bodies = []
+    for p in papers:
+        if not isinstance(p, dict):
+            return None
+        key, title, description, authors = p.get("key"), p.get("title"), p.get("description"), p.get("authors")
+        if type(key) is not str or type(title) is not str:
+            return None
+        if not (description is None or type(description) is str) or not (authors is None or type(authors) is str):
+            return None
+        bodies.append(f"{key}\n{title}\n{description or ''}\n{authors or ''}")
+    return bodies
+
+
 class SearchFill:
     """SQLite's search index for papers about to be inserted, built in a background thread while
-    the caller prepares its rows (for loading a whole catalog; a no-op elsewhere).
+    the caller does other work (for loading a whole catalog; a no-op elsewhere).
 
-    The index is fed from the papers' own text, exactly what migration 0003's view
-    ``paper_search`` gives once they are in, under the ids they will get: ``first``, ``first``
-    + 1, ... in insert order (the writer holds SQLite's write lock, and each new row of an
-    INTEGER PRIMARY KEY table takes the largest id + 1). ``finish`` checks those ids after the
-    insert. FTS5 builds the index inside one statement, which releases the GIL, so the
-    caller's Python work runs beside it on the other core. The insert trigger is dropped
-    meanwhile and re-created from its own SQL, all in the caller's transaction.
+    The index is fed from the papers' text (``search_body``) under the ids the caller gives
+    them: ``first``, ``first`` + 1, ... (``ids``: the next free id of each table, see
+    ``next_ids``). FTS5 builds the index inside one statement, which releases
+    the GIL, so the caller's Python work runs beside it on the other core. The insert trigger
+    is dropped meanwhile and re-created from its own SQL, all in the caller's transaction.
 
-        fill = SearchFill(conn, papers)    # starts; the connection is the fill's until wait()
-        ...build rows (no SQL)...
+        fill = SearchFill(conn, bodies)    # starts; the connection is the fill's until wait()
+        ...Python work (no SQL)...
         fill.wait()
-        ...insert the papers in order...
-        fill.finish(len(papers))
+        ...insert the papers, with ids fill.first, fill.first + 1, ...
+        fill.finish()
+
+    A fill started from a file before it is cleaned (``import_parsed``) is kept only if the
+    cleaned papers have the same text (``covers``); else ``discard`` takes its rows out.
     """
 
-    def __init__(self, conn: Connection, papers: list[dict[str, Any]]) -> None:
-        self.first: int | None = None  # known on SQLite only
+    def __init__(self, conn: Connection, bodies: list[str]) -> None:
+        self.ids = next_ids(conn)
+        self.first = self.ids["paper"]
+        self.bodies = bodies
         self._conn = conn
         self._trigger: str | None = None
         self._thread: Any = None
         self._error: BaseException | None = None
         if conn.dialect.name != "sqlite":
             return
-        self.first = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) + 1 FROM paper").scalar()
         found = conn.exec_driver_sql(
             "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'paper_fts_ai'"
         ).first()
-        if not found or not papers:
+        if not found or not bodies:
             return
         import threading
 
         self._trigger = found[0]
         conn.exec_driver_sql("DROP TRIGGER paper_fts_ai")
         conn.exec_driver_sql("CREATE TEMP TABLE paper_fts_stage (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
-        conn.exec_driver_sql(
-            "INSERT INTO paper_fts_stage (id, body) VALUES (?, ?)",
-            [
-                (i, f"{p['key']}\n{p['title']}\n{p.get('description') or ''}\n{p.get('authors') or ''}")
-                for i, p in enumerate(papers, start=self.first)
-            ],
-        )
+        conn.exec_driver_sql("INSERT INTO paper_fts_stage (id, body) VALUES (?, ?)", list(enumerate(bodies, self.first)))
         self._dbapi = conn.connection.dbapi_connection
         self._thread = threading.Thread(target=self._run, name="paperread-search-index", daemon=True)
         self._thread.start()
@@ -720,6 +768,10 @@ class SearchFill:
             self._dbapi.execute("INSERT INTO paper_fts (rowid, body) SELECT id, body FROM temp.paper_fts_stage")
         except BaseException as error:  # handed to the caller's thread by wait()
             self._error = error
+
+    def covers(self, papers: list[dict[str, Any]]) -> bool:
+        """Whether these are the papers the fill indexes (same text, same order)."""
+        return len(papers) == len(self.bodies) and all(map(str.__eq__, map(search_body, papers), self.bodies))
 
     def wait(self) -> None:
         """Block until the index is built; its error, if any, is raised here."""
@@ -737,19 +789,27 @@ class SearchFill:
             self._thread.join()
             self._thread = None
 
-    def finish(self, count: int) -> None:
-        """After the papers' insert: check they took the assumed ids, re-create the trigger."""
+    def discard(self) -> None:
+        """Take the fill's rows out of the index again (it indexed text the papers do not have)."""
         self.wait()
-        if self.first is None:
-            return
-        conn = self._conn
-        got = tuple(conn.exec_driver_sql("SELECT COUNT(*), MIN(id), MAX(id) FROM paper WHERE id >= ?", (self.first,)).one())
-        if count and got != (count, self.first, self.first + count - 1):
-            raise RuntimeError(f"papers took ids {got[1]}..{got[2]} ({got[0]}), not {self.first}.. ({count})")
-        if self._trigger is None:
-            return
-        conn.exec_driver_sql("DROP TABLE temp.paper_fts_stage")
-        conn.exec_driver_sql(self._trigger)
+        if self._trigger is not None:
+            if self._conn.exec_driver_sql("SELECT EXISTS (SELECT 1 FROM paper)").scalar():
+                self._conn.exec_driver_sql(
+                    "INSERT INTO paper_fts (paper_fts, rowid, body) SELECT 'delete', id, body FROM temp.paper_fts_stage"
+                )
+            else:  # no paper: the index holds nothing but the fill's rows
+                self._conn.exec_driver_sql("INSERT INTO paper_fts (paper_fts) VALUES ('delete-all')")
+            self._close()
+
+    def finish(self) -> None:
+        """After the papers' insert (with the ids ``first``, ...): the trigger is back."""
+        self.wait()
+        if self._trigger is not None:
+            self._close()
+
+    def _close(self) -> None:
+        self._conn.exec_driver_sql("DROP TABLE temp.paper_fts_stage")
+        self._conn.exec_driver_sql(str(self._trigger))
         self._trigger = None
 
 
@@ -975,84 +1035,88 @@ def _more_cache(conn: Connection) -> None:
         conn.exec_driver_sql("PRAGMA cache_size = -65536")
 
 
-def load_document(conn: Connection, doc: dict[str, Any]) -> dict[str, int]:
+def load_document(conn: Connection, doc: dict[str, Any], *, fill: SearchFill | None = None) -> dict[str, int]:
     """Bulk-insert a whole document into an empty catalog, inside the caller's transaction.
 
-    Uses Core ``INSERT ... executemany`` (not one ORM object per row); on SQLite, the paper
-    table's indexes are built once at the end (``indexes_deferred``) and the search index in
-    a background thread while the rows are prepared (``SearchFill``), so that a
-    100,000-paper catalog loads in seconds. The document must be valid (the built-in one, or ``clean_document``'s
-    output). Returns the number of rows per kind.
+    Every row gets its id here (``next_ids``), so all rows are made before the first insert,
+    while SQLite's search index of the papers builds in a background thread (``SearchFill``;
+    or ``fill``, one started earlier for these papers); each table then takes one Core
+    ``INSERT ... executemany`` (not one ORM object per row), and the paper table's indexes
+    are built once at the end (``indexes_deferred``). So a 100,000-paper catalog loads in
+    seconds. The document must be valid (the built-in one, or ``clean_document``'s output).
+    Returns the number of rows per kind.
     """
-    from sqlalchemy import select
-
     from paperread.models import CitationHistory, Category, Paper, Reading, Video, VideoPaper, Watched
 
     check_document(doc)
-    now = _now()
-    raw = _sqlite_raw(conn)
-    _more_cache(conn)
-    cat_rows = [{"slug": c["slug"], "name": c["name"], "position": i} for i, c in enumerate(doc["categories"])]
-    _insert_rows(conn, Category.__table__, cat_rows, raw=raw)
-    cat_ids = dict(conn.execute(select(Category.__table__.c.slug, Category.__table__.c.id)).all())
-
-    covered = {key for video in doc.get("videos", []) for key in video.get("papers", [])}
-    papers = doc["papers"]
-    videos = doc.get("videos", [])
-
-    def owned_rows(paper_ids: Mapping[str, int]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        history = [
-            {"paper_id": paper_ids[p["key"]], "citations": h["count"], "fetched_at": h["fetched_at"]}
-            for p in papers
-            for h in p.get("citation_history") or []
-        ]
-        return history, [_reading_row(r, paper_ids[p["key"]], now) for p in papers for r in p.get("reading") or []]
-
-    fill = SearchFill(conn, papers)  # SQLite's search index builds while the rows are made
-    try:
+    categories, papers, videos = doc["categories"], doc["papers"], doc.get("videos", [])
+    if conn.dialect.name == "postgresql":  # the ids below stay free until the commit
+        conn.exec_driver_sql(f"LOCK TABLE {', '.join(_ID_TABLES)} IN SHARE ROW EXCLUSIVE MODE")
+    if fill is not None and not fill.covers(papers):
+        fill.discard()
+        fill = None
+    if fill is None:
+        fill = SearchFill(conn, [search_body(p) for p in papers])
+    ids = fill.ids
+    now, raw = _now(), _sqlite_raw(conn)
+    try:  # no SQL in this block: the connection is the fill's
+        cat_ids = {c["slug"]: i for i, c in enumerate(categories, ids["category"])}
+        paper_ids = {p["key"]: i for i, p in enumerate(papers, ids["paper"])}
+        covered = {key for video in videos for key in video.get("papers", [])}
         positions: dict[str, int] = {}
         paper_rows = []
-        for p in papers:
+        for i, p in enumerate(papers, ids["paper"]):
             position = positions[p["category"]] = positions.get(p["category"], -1) + 1
             # Recorded with no video we can name: the list says so, no video row shows it.
             marked = bool(p.get("recorded")) and p["key"] not in covered
-            paper_rows.append(_paper_row(p, cat_ids[p["category"]], position, marked, now))
-        paper_plan = _insert_plan(Paper.__table__, paper_rows, raw=raw)
-        if fill.first is not None:  # SQLite: the ids the papers will take (fill.finish checks them)
-            paper_ids = {p["key"]: i for i, p in enumerate(papers, start=fill.first)}
-            owned = owned_rows(paper_ids)
-            owned_plans = [_insert_plan(CitationHistory.__table__, owned[0], raw=raw),
-                           _insert_plan(Reading.__table__, owned[1], raw=raw)]  # fmt: skip
-        video_rows = [_video_row(v, now) for v in videos]
+            row = _paper_row(p, cat_ids[p["category"]], position, marked, now)
+            row["id"] = i
+            paper_rows.append(row)
+        video_ids = range(ids["video"], ids["video"] + len(videos))
+        plans = {
+            "category": [
+                {"id": cat_ids[c["slug"]], "slug": c["slug"], "name": c["name"], "position": i}
+                for i, c in enumerate(categories)
+            ],
+            "paper": paper_rows,
+            "citation_history": [
+                {"paper_id": paper_ids[p["key"]], "citations": h["count"], "fetched_at": h["fetched_at"]}
+                for p in papers
+                for h in p.get("citation_history") or []
+            ],
+            "reading": [_reading_row(r, paper_ids[p["key"]], now) for p in papers for r in p.get("reading") or []],
+            "video": [{"id": video_id, **_video_row(v, now)} for video_id, v in zip(video_ids, videos)],
+            "video_paper": [
+                {"video_id": video_id, "paper_id": paper_ids[key], "position": i}
+                for video_id, v in zip(video_ids, videos)
+                for i, key in enumerate(v.get("papers", []))
+            ],
+            "watched": [
+                {"user_name": w["user"], "video_id": video_id, "watched_at": w.get("watched_at") or now}
+                for video_id, v in zip(video_ids, videos)
+                for w in v.get("watched_by", [])
+            ],
+        }
+        tables = {t.name: t for t in (m.__table__ for m in (Category, Paper, CitationHistory, Reading, Video, VideoPaper, Watched))}
+        prepared = {name: _insert_plan(tables[name], rows, raw=raw) for name, rows in plans.items()}
         fill.wait()
     except BaseException:
         fill.abort()
         raise
-    with indexes_deferred(conn, Paper.__tablename__):
-        _run_insert(conn, paper_plan)
-    fill.finish(len(paper_rows))
-    if fill.first is None:
-        paper_ids = dict(conn.execute(select(Paper.__table__.c.key, Paper.__table__.c.id)).all())
-        owned = owned_rows(paper_ids)
-        owned_plans = [_insert_plan(CitationHistory.__table__, owned[0], raw=raw),
-                       _insert_plan(Reading.__table__, owned[1], raw=raw)]  # fmt: skip
-    for plan in owned_plans:
-        _run_insert(conn, plan)
-
-    video_ids = _insert_returning_ids(conn, Video.__table__, video_rows, raw=raw)
-    links = [
-        {"video_id": video_id, "paper_id": paper_ids[key], "position": i}
-        for video_id, v in zip(video_ids, videos)
-        for i, key in enumerate(v.get("papers", []))
-    ]
-    watched = [
-        {"user_name": w["user"], "video_id": video_id, "watched_at": w.get("watched_at") or now}
-        for video_id, v in zip(video_ids, videos)
-        for w in v.get("watched_by", [])
-    ]
-    _insert_rows(conn, VideoPaper.__table__, links, raw=raw)
-    _insert_rows(conn, Watched.__table__, watched, raw=raw)
-    return {"categories": len(cat_rows), "papers": len(paper_rows), "videos": len(videos)}
+    _more_cache(conn)
+    for name, plan in prepared.items():
+        if name == "paper":
+            with indexes_deferred(conn, name):
+                _run_insert(conn, plan)
+            fill.finish()
+        else:
+            _run_insert(conn, plan)
+    if conn.dialect.name == "postgresql":  # the next id a sequence gives is a free one
+        for table in _ID_TABLES:
+            conn.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM {table}"
+            )
+    return {"categories": len(categories), "papers": len(papers), "videos": len(videos)}
 
 
 # ---------------------------------------------------------------------------- importing
@@ -1154,6 +1218,34 @@ class ImportReport:
         }
 
 
+def import_parsed(conn: Connection, parsed: Any, *, dry_run: bool = False, prune: bool = False) -> ImportReport:
+    """``import_document`` of a file read by ``formats.parse``, in the caller's transaction.
+
+    A catalog document (JSON) is cleaned here, on first use of its ``doc``: when it goes into
+    an empty SQLite catalog, the search index of its papers is built meanwhile in the
+    background (``SearchFill``, from the text of the papers as the file has them; kept if
+    cleaning left that text as it was).
+    """
+    from paperread import queries
+
+    fill = None
+    bodies = _raw_bodies(getattr(parsed, "raw_papers", None))
+    if bodies and not dry_run and conn.dialect.name == "sqlite" and queries.catalog_is_empty(_reader_on(conn)):
+        fill = SearchFill(conn, bodies)
+    try:
+        doc, problems = parsed.doc, parsed.problems  # the cleaning, beside the fill
+        report = import_document(
+            conn, doc, carried=parsed.carried, problems=problems, dry_run=dry_run, prune=prune, fill=fill
+        )
+    except BaseException:
+        if fill is not None:
+            fill.abort()
+        raise
+    if fill is not None:
+        fill.discard()  # a no-op once the papers took it
+    return report
+
+
 def import_document(
     conn: Connection,
     doc: dict[str, Any],
@@ -1162,13 +1254,15 @@ def import_document(
     problems: Iterable[Problem] = (),
     dry_run: bool = False,
     prune: bool = False,
+    fill: SearchFill | None = None,
 ) -> ImportReport:
     """Upsert a cleaned document (``clean_document``) into the catalog, in the caller's
     transaction; with ``dry_run`` nothing is written. See the module's docstring for the rules.
 
     ``problems`` are the rows the reader and the cleaning skipped: they are counted in the
     report, and ``prune`` is refused when there are any (an unreadable row must not delete
-    the paper it was meant to be).
+    the paper it was meant to be). ``fill``: a ``SearchFill`` started on this (empty) catalog
+    in this transaction, still running (see ``import_parsed``): SQL waits for it.
     """
     from paperread import queries
 
@@ -1193,6 +1287,8 @@ def import_document(
                 "IN SHARE ROW EXCLUSIVE MODE"
             )
         )
+    if fill is not None:  # started on an empty catalog, in this transaction: it still is
+        return _load_into_empty(conn, doc, report, dry_run=dry_run, fill=fill)
     reader = _reader_on(conn)
     if queries.catalog_is_empty(reader):
         return _load_into_empty(conn, doc, report, dry_run=dry_run)
@@ -1213,7 +1309,9 @@ def _reader_on(conn: Connection) -> Any:
     return ConnectionReader(conn)
 
 
-def _load_into_empty(conn: Connection, doc: dict[str, Any], report: ImportReport, *, dry_run: bool) -> ImportReport:
+def _load_into_empty(
+    conn: Connection, doc: dict[str, Any], report: ImportReport, *, dry_run: bool, fill: SearchFill | None = None
+) -> ImportReport:
     report.bulk = True
     if any(p["category"] is None for p in doc["papers"]):
         doc = dict(doc)
@@ -1228,7 +1326,7 @@ def _load_into_empty(conn: Connection, doc: dict[str, Any], report: ImportReport
     report.history = sum(len(p.get("citation_history") or []) for p in doc["papers"])
     report.watched = sum(len(v.get("watched_by") or []) for v in doc["videos"])
     if not dry_run:
-        load_document(conn, doc)
+        load_document(conn, doc, fill=fill)
     return report
 
 

@@ -38,6 +38,7 @@ from paperread.exchange import (
     MARKDOWN_CARRIES,
     Carried,
     Problem,
+    check_document,
     clean_document,
     clean_slug,
     dump_document,
@@ -100,7 +101,7 @@ def detect_format(name: str | None, text: str) -> str:
     return "markdown"
 
 
-def parse(text: str, fmt: str, *, source: str) -> Parsed:
+def parse(text: str, fmt: str, *, source: str) -> Parsed | ParsedJson:
     """Read ``text`` in format ``fmt``; InputError when it is not that format at all."""
     readers = {"markdown": read_markdown, "json": read_json, "csv": read_csv, "bibtex": read_bibtex}
     if fmt not in readers:
@@ -139,7 +140,42 @@ def write_markdown(reader: Reader, out: IO[str]) -> dict[str, int]:
 # ---------------------------------------------------------------------------- json
 
 
-def read_json(text: str, source: str) -> Parsed:
+class ParsedJson:
+    """A catalog document read, its values checked and cleaned on first use of ``doc`` or
+    ``problems`` (``Parsed``'s fields): ``exchange.import_parsed`` starts the search index
+    from ``raw_papers`` meanwhile."""
+
+    format = "json"
+    carried = JSON_CARRIES
+
+    def __init__(self, raw: dict[str, Any], source: str) -> None:
+        check_document(raw, source)
+        self._raw: dict[str, Any] | None = raw
+        self._source = source
+        self._cleaned: tuple[dict[str, Any], list[Problem]] | None = None
+
+    @property
+    def raw_papers(self) -> Any:
+        """The papers as the file has them, until cleaned."""
+        return self._raw.get("papers") if self._raw is not None else None
+
+    def _clean(self) -> tuple[dict[str, Any], list[Problem]]:
+        if self._cleaned is None:
+            assert self._raw is not None
+            self._cleaned = clean_document(self._raw, source=self._source)
+            self._raw = None
+        return self._cleaned
+
+    @property
+    def doc(self) -> dict[str, Any]:
+        return self._clean()[0]
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self._clean()[1]
+
+
+def read_json(text: str, source: str) -> ParsedJson:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as error:
@@ -148,8 +184,7 @@ def read_json(text: str, source: str) -> Parsed:
         ) from None
     except RecursionError:
         raise InputError(f"{source} is not a paperread catalog document (nested too deeply)") from None
-    doc, problems = clean_document(doc, source=source)
-    return Parsed("json", doc, problems, JSON_CARRIES)
+    return ParsedJson(doc, source)
 
 
 # ---------------------------------------------------------------------------- categories by name or slug
