@@ -757,6 +757,9 @@ class SearchFill:
 
         self._trigger = found[0]
         conn.exec_driver_sql("DROP TRIGGER paper_fts_ai")
+        # No merging of the index's segments while it is built (a fifth of the time); the
+        # default (4) is back in _close, and later writes merge them as they go.
+        conn.exec_driver_sql("INSERT INTO paper_fts (paper_fts, rank) VALUES ('automerge', 0)")
         conn.exec_driver_sql("CREATE TEMP TABLE paper_fts_stage (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
         conn.exec_driver_sql("INSERT INTO paper_fts_stage (id, body) VALUES (?, ?)", list(enumerate(bodies, self.first)))
         self._dbapi = conn.connection.dbapi_connection
@@ -808,6 +811,7 @@ class SearchFill:
             self._close()
 
     def _close(self) -> None:
+        self._conn.exec_driver_sql("INSERT INTO paper_fts (paper_fts, rank) VALUES ('automerge', 4)")
         self._conn.exec_driver_sql("DROP TABLE temp.paper_fts_stage")
         self._conn.exec_driver_sql(str(self._trigger))
         self._trigger = None

@@ -110,6 +110,8 @@ def test_bulk_loads_build_an_index_that_passes_fts5s_integrity_check(tmp_path: P
             triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
             assert {"paper_fts_ai", "paper_fts_ad", "paper_fts_au"} <= triggers
             assert conn.execute("SELECT name FROM sqlite_temp_master").fetchall() == []
+            # segments were not merged during the load; merging is back on for later writes
+            assert conn.execute("SELECT v FROM paper_fts_config WHERE k = 'automerge'").fetchone() == (4,)
         Cli(db).ok("db", "check")
     fields = _fields(tmp_path / "import.db")
     for needle in ("transformer", "resnet-0", "Hinton, "):
