@@ -709,12 +709,11 @@ def _raw_bodies(papers: Any) -> list[str] | None:
     for p in papers:
         if not isinstance(p, dict):
             return None
-        key, title, description, authors = p.get("key"), p.get("title"), p.get("description"), p.get("authors")
-        if type(key) is not str or type(title) is not str:
+        if type(p.get("key")) is not str or type(p.get("title")) is not str:
             return None
-        if not (description is None or type(description) is str) or not (authors is None or type(authors) is str):
+        if not all(p.get(name) is None or type(p.get(name)) is str for name in ("description", "authors")):
             return None
-        bodies.append(f"{key}\n{title}\n{description or ''}\n{authors or ''}")
+        bodies.append(search_body(p))
     return bodies
 
 
@@ -1060,7 +1059,7 @@ def load_document(conn: Connection, doc: dict[str, Any], *, fill: SearchFill | N
         fill.discard()
         fill = None
     if fill is None:
-        fill = SearchFill(conn, [search_body(p) for p in papers])
+        fill = SearchFill(conn, [search_body(p) for p in papers] if conn.dialect.name == "sqlite" else [])
     ids = fill.ids
     now, raw = _now(), _sqlite_raw(conn)
     try:  # no SQL in this block: the connection is the fill's
