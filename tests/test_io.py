@@ -152,6 +152,22 @@ def test_json_export_then_import_keeps_every_users_state(cli: Cli, empty_cli: Cl
     assert db_state(empty_cli.db) == before
 
 
+def test_after_a_bulk_import_new_rows_get_free_ids(cli: Cli, empty_cli: Cli, tmp_path: Path) -> None:
+    """The bulk road gives its rows their ids itself (on PostgreSQL, then moves the sequences
+    on): a category, paper and video added afterwards get ids of their own."""
+    dump = tmp_path / "catalog.json"
+    cli.ok("export", "json", "--output", str(dump))
+    empty_cli.ok("import", str(dump))
+    empty_cli.ok("category", "add", "robotics", "--name", "Robotics")
+    added = as_json(empty_cli.ok("add", "A paper after the import", "--category", "robotics", "--json"))
+    empty_cli.ok("video", "add", "--title", "A talk after the import", "--date", "2025-01-02")
+    assert added["key"] == "a-paper-after-the-import"
+    assert as_json(empty_cli.ok("stats", "--json"))["papers"] == 91
+    keys = [p["key"] for p in as_json(empty_cli.ok("list", "--category", "robotics", "--json"))]
+    assert keys == ["a-paper-after-the-import"]
+    assert any(v["title"] == "A talk after the import" for v in as_json(empty_cli.ok("videos", "--json"))["videos"])
+
+
 def modified_readme(text: str) -> str:
     """The published list with GoogleNet's year changed, VGG recorded and ConvNeXt added."""
     lines = text.split("\n")
