@@ -181,3 +181,39 @@ def test_an_index_started_before_cleaning_is_replaced_when_cleaning_changed_the_
         for needle in ("zebras", "giraffes", "Spaced   title", "p-7\n"):
             assert _found(db, needle) == _expected(fields, needle), (name, needle)
     assert _found(tmp_path / "dirty.db", "giraffes") == {"p-7"}
+
+
+@pytest.mark.parametrize(("sig", "delay"), [("SIGINT", 0.6), ("SIGINT", 1.2), ("SIGKILL", 0.9)])
+def test_an_import_stopped_at_any_moment_leaves_all_or_nothing(tmp_path: Path, sig: str, delay: float) -> None:
+    """Ctrl-C or a kill while a big file goes in (the search index building in its thread):
+    either the whole file is in, or nothing is, and the index matches the papers."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from bench.synth import make_document
+
+    source = tmp_path / "synth.json"
+    source.write_text(json.dumps(make_document(30_000, seed=5), ensure_ascii=False), encoding="utf-8")
+    db = tmp_path / "c.db"
+    Cli(db).ok("init", "--empty")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "paperread", "--db", str(db), "import", str(source)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ,
+    )  # fmt: skip
+    time.sleep(delay)
+    proc.send_signal(getattr(signal, sig))
+    _, err = proc.communicate(timeout=60)
+    assert "Traceback" not in err
+    with sqlite3.connect(db) as conn:
+        papers = conn.execute("SELECT COUNT(*) FROM paper").fetchone()[0]
+    assert papers in (0, 30_000)
+    if proc.returncode == 0:
+        assert papers == 30_000
+    elif sig == "SIGINT":
+        assert proc.returncode == 130 and papers == 0
+        assert "interrupted" in err
+    Cli(db).ok("db", "check")  # schema, triggers and the search index in step
+    assert _found(db, "transformer") == _expected(_fields(db), "transformer")
