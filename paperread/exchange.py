@@ -660,27 +660,31 @@ def clean_document(
 # ---------------------------------------------------------------------------- loading (empty catalog)
 
 
-@contextmanager
-def fts_deferred(conn: Connection) -> Iterator[None]:
-    """Papers inserted inside the block are added to SQLite's search index in one statement at
-    its end, instead of by the insert trigger one row at a time (ten times faster on a big
-    load). The trigger is dropped and re-created from its own SQL inside the caller's
-    transaction, so a failure rolls both back. A no-op where there is no such trigger.
-    The names are migration 0003's (the index is fed from the view ``paper_search``)."""
+def _drop_insert_trigger(conn: Connection) -> str | None:
+    """On SQLite, drop the trigger that adds each new paper to the search index (migration
+    0003) and return its SQL, to re-create it with; None where there is none. Inside the
+    caller's transaction, so a failure rolls the drop back too."""
     if conn.dialect.name != "sqlite":
-        yield
-        return
+        return None
     found = conn.exec_driver_sql(
         "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'paper_fts_ai'"
     ).first()
-    if not found:
-        yield
-        return
+    if found:
+        conn.exec_driver_sql("DROP TRIGGER paper_fts_ai")
+    return found[0] if found else None
+
+
+@contextmanager
+def fts_deferred(conn: Connection) -> Iterator[None]:
+    """Papers inserted inside the block are added to SQLite's search index in one statement at
+    its end (from the view ``paper_search``), instead of by the insert trigger one row at a
+    time (ten times faster on a big load). A no-op where there is no such trigger."""
     before = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM paper").scalar()
-    conn.exec_driver_sql("DROP TRIGGER paper_fts_ai")
+    trigger = _drop_insert_trigger(conn)
     yield
-    conn.exec_driver_sql("INSERT INTO paper_fts(rowid, body) SELECT id, body FROM paper_search WHERE id > ?", (before,))
-    conn.exec_driver_sql(found[0])
+    if trigger is not None:
+        conn.exec_driver_sql("INSERT INTO paper_fts(rowid, body) SELECT id, body FROM paper_search WHERE id > ?", (before,))
+        conn.exec_driver_sql(trigger)
 
 
 _ID_TABLES = ("category", "paper", "video")  # the tables a bulk load gives ids to
@@ -739,23 +743,15 @@ class SearchFill:
 
     def __init__(self, conn: Connection, bodies: list[str]) -> None:
         self.ids = next_ids(conn)
-        self.first = self.ids["paper"]
         self.bodies = bodies
         self._conn = conn
-        self._trigger: str | None = None
         self._thread: Any = None
         self._error: BaseException | None = None
-        if conn.dialect.name != "sqlite":
-            return
-        found = conn.exec_driver_sql(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'paper_fts_ai'"
-        ).first()
-        if not found or not bodies:
+        self._trigger = _drop_insert_trigger(conn) if bodies else None
+        if self._trigger is None:
             return
         import threading
 
-        self._trigger = found[0]
-        conn.exec_driver_sql("DROP TRIGGER paper_fts_ai")
         # No merging of the index's segments while it is built (a fifth of the time); the
         # default (4) is back in _close, and later writes merge them as they go.
         conn.exec_driver_sql("INSERT INTO paper_fts (paper_fts, rank) VALUES ('automerge', 0)")
@@ -764,6 +760,11 @@ class SearchFill:
         self._dbapi = conn.connection.dbapi_connection
         self._thread = threading.Thread(target=self._run, name="paperread-search-index", daemon=True)
         self._thread.start()
+
+    @property
+    def first(self) -> int:
+        """The id of the first paper."""
+        return self.ids["paper"]
 
     def _run(self) -> None:
         try:
@@ -1232,7 +1233,7 @@ def import_parsed(conn: Connection, parsed: Any, *, dry_run: bool = False, prune
     from paperread import queries
 
     fill = None
-    bodies = _raw_bodies(getattr(parsed, "raw_papers", None))
+    bodies = _raw_bodies(parsed.raw_papers)
     if bodies and not dry_run and conn.dialect.name == "sqlite" and queries.catalog_is_empty(_reader_on(conn)):
         fill = SearchFill(conn, bodies)
     try:

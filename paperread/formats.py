@@ -68,6 +68,7 @@ class Parsed:
     doc: dict[str, Any]
     problems: list[Problem]
     carried: Carried
+    raw_papers = None  # cleaned already (see ParsedJson)
 
 
 # ---------------------------------------------------------------------------- input

@@ -82,29 +82,21 @@ def import_file(
             raise InputError(f"'{file}' is a folder, not a file") from None
         except OSError as exc:
             raise InputError(f"cannot read '{file}': {exc.strerror or exc}") from None
-    from paperread.exchange import paused_gc
+    from paperread import formats
+    from paperread.exchange import import_parsed, paused_gc
 
     with paused_gc():  # a big file makes millions of objects
-        _import(ctx, data, name, source, fmt, dry_run=dry_run, prune=prune, strict=strict, as_json=as_json)
-
-
-def _import(ctx: typer.Context, data: bytes, name: str | None, source: str, fmt: Format | None, *,
-            dry_run: bool, prune: bool, strict: bool, as_json: bool) -> None:  # fmt: skip
-    from paperread import formats
-    from paperread.errors import InputError
-    from paperread.exchange import import_parsed
-
-    text = formats.decode(data, source)
-    chosen = fmt.value if fmt is not None else formats.detect_format(name, text)
-    parsed = formats.parse(text, chosen, source=source)
-    if strict and parsed.problems:
-        for problem in parsed.problems:
-            output.message(f"warning: {problem.text()}")
-        raise InputError(
-            f"{len(parsed.problems)} row(s) of {source} could not be read; nothing was imported (--strict)"
-        )
-    with writer(ctx) as session:
-        report = import_parsed(session.connection(), parsed, dry_run=dry_run, prune=prune)
+        text = formats.decode(data, source)
+        chosen = fmt.value if fmt is not None else formats.detect_format(name, text)
+        parsed = formats.parse(text, chosen, source=source)
+        if strict and parsed.problems:
+            for problem in parsed.problems:
+                output.message(f"warning: {problem.text()}")
+            raise InputError(
+                f"{len(parsed.problems)} row(s) of {source} could not be read; nothing was imported (--strict)"
+            )
+        with writer(ctx) as session:
+            report = import_parsed(session.connection(), parsed, dry_run=dry_run, prune=prune)
     output.import_report(report, source=source, fmt=chosen, as_json=as_json)
 
 
