@@ -183,7 +183,7 @@ def test_an_index_started_before_cleaning_is_replaced_when_cleaning_changed_the_
     assert _found(tmp_path / "dirty.db", "giraffes") == {"p-7"}
 
 
-@pytest.mark.parametrize(("sig", "delay"), [("SIGINT", 0.6), ("SIGINT", 1.2), ("SIGKILL", 0.9)])
+@pytest.mark.parametrize(("sig", "delay"), [("SIGINT", 0.5), ("SIGINT", 0.8), ("SIGKILL", 0.7)])
 def test_an_import_stopped_at_any_moment_leaves_all_or_nothing(tmp_path: Path, sig: str, delay: float) -> None:
     """Ctrl-C or a kill while a big file goes in (the search index building in its thread):
     either the whole file is in, or nothing is, and the index matches the papers."""
@@ -210,10 +210,11 @@ def test_an_import_stopped_at_any_moment_leaves_all_or_nothing(tmp_path: Path, s
     with sqlite3.connect(db) as conn:
         papers = conn.execute("SELECT COUNT(*) FROM paper").fetchone()[0]
     assert papers in (0, 30_000)
-    if proc.returncode == 0:
-        assert papers == 30_000
-    elif sig == "SIGINT":
-        assert proc.returncode == 130 and papers == 0
-        assert "interrupted" in err
+    if papers == 0:  # stopped before the commit
+        assert proc.returncode == (130 if sig == "SIGINT" else -signal.SIGKILL)
+        if sig == "SIGINT":
+            assert "interrupted" in err
+    else:  # done, or stopped on the way out after the commit
+        assert proc.returncode in (0, 130, -getattr(signal, sig))
     Cli(db).ok("db", "check")  # schema, triggers and the search index in step
     assert _found(db, "transformer") == _expected(_fields(db), "transformer")
