@@ -248,8 +248,8 @@ def upgrade_database(target: Target) -> tuple[str | None, str]:
         return before, SCHEMA_HEAD
 
 
-def check_database(target: Target) -> None:
-    """Raise DatabaseError unless the schema is current and SQLite's checks pass."""
+def _require_current(target: Target) -> None:
+    """Raise DatabaseError unless the database's schema is this code's."""
     revision, head = database_revision(target)
     state = classify_revision(revision)
     if state == "newer":
@@ -259,6 +259,11 @@ def check_database(target: Target) -> None:
             f"database '{target.display}' schema is {revision or 'missing'}, this paperread needs {head}",
             hint="run 'paperread db upgrade'",
         )
+
+
+def check_database(target: Target) -> None:
+    """Raise DatabaseError unless the schema is current and SQLite's checks pass."""
+    _require_current(target)
     if target.sqlite_path is not None:
         with _transaction(target) as conn:
             result = conn.exec_driver_sql("PRAGMA quick_check").scalar()
@@ -272,8 +277,19 @@ def check_database(target: Target) -> None:
             except DBAPIError as exc:
                 raise DatabaseError(
                     f"database '{target.display}': the search index does not match the papers ({_first_line(exc.orig)})",
-                    hint=f"rebuild it: sqlite3 '{target.sqlite_path}' \"INSERT INTO paper_fts(paper_fts) VALUES ('rebuild')\"",
+                    hint="rebuild it: paperread db reindex",
                 ) from None
+
+
+def rebuild_search_index(target: Target) -> int | None:
+    """Build SQLite's search index of the papers again from their text, in one transaction;
+    the number of papers indexed. None on PostgreSQL, whose trigram indexes it keeps itself."""
+    _require_current(target)
+    if target.sqlite_path is None:
+        return None
+    with _transaction(target) as conn:
+        conn.exec_driver_sql("INSERT INTO paper_fts(paper_fts) VALUES ('rebuild')")
+        return int(conn.exec_driver_sql("SELECT COUNT(*) FROM paper").scalar() or 0)
 
 
 def _revision_on(conn: Connection) -> str | None:

@@ -125,7 +125,18 @@ def test_db_check_finds_a_search_index_out_of_step(builtin_db: Path) -> None:
     result = Cli(builtin_db)("db", "check")
     assert result.exit_code == 1
     assert "search index does not match the papers" in result.stderr
-    assert "rebuild" in result.stderr and "Traceback" not in result.stderr
+    assert "paperread db reindex" in result.stderr and "Traceback" not in result.stderr
+    assert _found(builtin_db, "Renamed behind") == set()  # the index still has the old title
+    assert "rebuilt the search index" in Cli(builtin_db).ok("db", "reindex").stderr
+    assert ": 90 papers" in Cli(builtin_db).ok("db", "reindex").stderr
+    Cli(builtin_db).ok("db", "check")
+    assert _found(builtin_db, "Renamed behind") == {"resnet"}
+
+
+def test_db_reindex_refuses_a_database_that_is_not_a_current_catalog(tmp_path: Path) -> None:
+    missing = Cli(tmp_path / "nothing.db")("db", "reindex")
+    assert missing.exit_code == 1 and "Traceback" not in missing.stderr
+    assert not (tmp_path / "nothing.db").exists()
 
 
 def _engine_on(db: Path):

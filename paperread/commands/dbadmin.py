@@ -1,4 +1,4 @@
-"""Creating and upgrading databases: init, db current, db upgrade, db check."""
+"""Creating and upgrading databases: init, db current, db upgrade, db check, db reindex."""
 
 from __future__ import annotations
 
@@ -61,6 +61,19 @@ def check(ctx: typer.Context) -> None:
     target = state(ctx).target
     check_database(target)
     output.message(f"{target.display}: schema current, integrity ok")
+
+
+@db_app.command("reindex")
+def reindex(ctx: typer.Context) -> None:
+    """Build the search index of a SQLite catalog again from the papers (when 'db check' says it is out of step)."""
+    from paperread.engine import rebuild_search_index
+
+    target = state(ctx).target
+    indexed = rebuild_search_index(target)
+    if indexed is None:
+        output.message(f"{target.display}: PostgreSQL keeps its search indexes in step itself; nothing to rebuild")
+    else:
+        output.message(f"rebuilt the search index of {target.display}: {indexed} papers")
 
 
 def register(app: typer.Typer) -> None:
