@@ -43,6 +43,8 @@ _ZHIHU_ID_RE = re.compile(r"\d{1,30}", re.ASCII)
 _NON_ALNUM_RUN_RE = re.compile(r"[^a-z0-9]+")
 
 EARLIEST_YEAR = 1900
+# The largest whole number a count column holds on both back ends (PostgreSQL INTEGER).
+COUNT_MAX = 2**31 - 1
 _SHOWN_MAX = 60
 
 
