@@ -26,6 +26,7 @@ import csv
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -232,17 +233,92 @@ def _csv_flag(text: str) -> bool:
 
 
 def _csv_count(text: str, what: str) -> int | None:
+    """A count cell: digits (',' and '_' between groups allowed), 0 to ``values.COUNT_MAX``."""
     stripped = text.strip().replace(",", "").replace("_", "")
     if not stripped:
         return None
-    if not stripped.isascii() or not stripped.isdigit():
-        raise InputError(f"{what} '{text}' is not a whole number")
-    return int(stripped)
+    digits = stripped.lstrip("0") or "0"
+    if (
+        not stripped.isascii()
+        or not stripped.isdigit()
+        or len(digits) > len(str(values.COUNT_MAX))  # (int() of thousands of digits is refused, and slow)
+        or int(digits) > values.COUNT_MAX
+    ):
+        raise InputError(f"{what} {values._shown(text)} is not a count (a whole number from 0 to {values.COUNT_MAX:,})")
+    return int(digits)
+
+
+class _CsvLines:
+    """The lines of a CSV text for ``csv.reader``, counting lines and characters handed out,
+    and able to skip to where a record ends (after one the reader gave up on)."""
+
+    def __init__(self, text: str) -> None:
+        self._lines = iter(io.StringIO(text, newline=""))  # lines end at \r\n, \r or \n, as csv counts them
+        self.offset = 0  # characters handed out
+        self.count = 0  # lines handed out
+        self.skip_to = 0
+
+    def __iter__(self) -> _CsvLines:
+        return self
+
+    def __next__(self) -> str:
+        while True:
+            line, start = next(self._lines), self.offset
+            self.offset += len(line)
+            self.count += 1
+            if start >= self.skip_to:
+                return line
+
+
+_CSV_UNQUOTED_RE = re.compile(r"[^,\r\n]*")
+_LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
+
+
+def _csv_record_end(text: str, start: int) -> tuple[int, int | None]:
+    """Where the CSV record starting at ``start`` ends (just after its line break), read as
+    ``csv.reader`` reads it (excel dialect, not strict); and the offset of the quote that
+    opens a field never closed (the record then runs to the end of the text), else None."""
+    pos, end = start, len(text)
+    while True:  # at the start of a field
+        if text.startswith('"', pos):
+            opened, pos = pos, pos + 1
+            while True:
+                close = text.find('"', pos)
+                if close < 0:
+                    return end, opened
+                if text.startswith('"', close + 1):  # "" inside quotes: one quote
+                    pos = close + 2
+                    continue
+                pos = close + 1
+                break
+        pos = _CSV_UNQUOTED_RE.match(text, pos).end()  # (after a closing quote: kept as it is)
+        if pos >= end:
+            return end, None
+        if text[pos] == ",":
+            pos += 1
+            continue
+        return pos + (2 if text.startswith("\r\n", pos) else 1), None
+
+
+def _csv_check_quotes(text: str, start: int, first_line: int, source: str) -> int:
+    """The end of the record at ``start``; InputError when a quote in it is never closed:
+    every row boundary after it is then in doubt, so the file is refused whole."""
+    end, opened = _csv_record_end(text, start)
+    if opened is not None:
+        line = first_line + sum(1 for _ in _LINE_BREAK_RE.finditer(text, start, opened))
+        raise InputError(
+            f"{source} line {line}: a quoted field starts here (\") and is never closed, "
+            "so the rows after it cannot be read",
+            hint='close the quote; a quote inside a quoted field is written twice ("")',
+        )
+    return end
 
 
 def read_csv(text: str, source: str) -> Parsed:
     """One paper per row under a header naming some of ``CSV_COLUMNS`` (``title`` at least)."""
-    rows = csv.reader(io.StringIO(text, newline=""))
+    _csv_check_quotes(text, 0, 1, source)
+    source_lines = _CsvLines(text)
+    rows = csv.reader(source_lines)
     try:
         header = next(rows, None)
     except csv.Error as error:
@@ -266,17 +342,18 @@ def read_csv(text: str, source: str) -> Parsed:
     categories = _Categories()
     papers: list[dict[str, Any]] = []
     lines: list[int] = []
-    line = rows.line_num + 1
+    last = (source_lines.offset, source_lines.count + 1)  # where the last record read starts
     while True:
+        start_offset, start = source_lines.offset, source_lines.count + 1
         try:
             cells = next(rows)
         except StopIteration:
             break
-        except csv.Error as error:
-            problems.append(Problem("paper", line, f"row skipped: {error}"))
-            line = rows.line_num + 1
+        except csv.Error as error:  # a field over csv's size limit: skip the whole record
+            source_lines.skip_to = _csv_check_quotes(text, start_offset, start, source)
+            problems.append(Problem("paper", start, f"row skipped: {error}"))
             continue
-        start, line = line, rows.line_num + 1
+        last = (start_offset, start)
         if not any(c.strip() for c in cells):
             continue
         if len(cells) > len(names):
@@ -302,6 +379,8 @@ def read_csv(text: str, source: str) -> Parsed:
             continue
         papers.append(paper)
         lines.append(start)
+    # An unclosed quote runs to the end of the text: the last record read holds it.
+    _csv_check_quotes(text, *last, source)
     doc = {"format": "paperread", "version": 1, "categories": categories.items, "papers": papers, "videos": []}
     doc, more = clean_document(doc, source=source, locate=lambda kind, i, item: lines[i] if kind == "paper" else f"{kind} #{i + 1}")
     modes = {
@@ -341,13 +420,15 @@ _LATEX_SPECIAL_RE = re.compile(r"[\\{}%$&#_^~]")
 _LATEX_BACK = {v: k for k, v in _LATEX_SPECIAL.items()}
 # What latex_escape writes, other escaped specials, and the braces that protect capitals.
 _LATEX_TOKEN_RE = re.compile("|".join(re.escape(v) for v in _LATEX_BACK) + r"|\\[%$&#_{}]|[{}]")
+_DOUBLE_HYPHEN_RE = re.compile(r"-(?=-)")
 
 
 def latex_escape(text: str) -> str:
     """Text for a BibTeX field: LaTeX's special characters escaped (braces as commands, so
-    the field's own braces stay balanced), everything else (UTF-8) as it is."""
+    the field's own braces stay balanced), ``--`` kept from becoming a dash (``-{}-``),
+    everything else (UTF-8) as it is. ``latex_to_text`` reads it back."""
     one_line = " ".join(text.split())
-    return _LATEX_SPECIAL_RE.sub(lambda m: _LATEX_SPECIAL[m.group(0)], one_line)
+    return _DOUBLE_HYPHEN_RE.sub("-{}", _LATEX_SPECIAL_RE.sub(lambda m: _LATEX_SPECIAL[m.group(0)], one_line))
 
 
 def _bib_title(title: str) -> str:
@@ -370,7 +451,9 @@ def _bib_entry(p: dict[str, Any], category_name: str) -> str:
     fields: list[tuple[str, str]] = [("title", _bib_title(p["title"]))]
     names = split_authors(p["authors"])
     if names:
-        fields.append(("author", " and ".join(latex_escape(n) for n in names)))
+        fields.append(("author", " and ".join(
+            "{" + latex_escape(n) + "}" if _BIB_AND_RE.search(n) or "," in n else latex_escape(n) for n in names
+        )))
     if p["year"] is not None:
         fields.append(("year", str(p["year"])))
     if p["url"]:
@@ -406,30 +489,51 @@ class _BibEntry:
     kind: str
     key: str
     fields: dict[str, str]
+    undefined: dict[str, list[str]]  # field -> the @string names it uses that no @string defines
 
 
 class _BibSyntax(Exception):
     pass
 
 
+# The standard month macros (BibTeX's own definitions).
+_BIB_MONTHS = {
+    "jan": "January", "feb": "February", "mar": "March", "apr": "April", "may": "May", "jun": "June",
+    "jul": "July", "aug": "August", "sep": "September", "oct": "October", "nov": "November", "dec": "December",
+}  # fmt: skip
+_BIB_START_RE = re.compile(r"@[ \t]*([A-Za-z]+)[ \t]*([{(])")
+_BIB_FIELD_RE = re.compile(r"\s*([A-Za-z][\w\-:.]*)\s*=\s*")
+_BIB_CONCAT_RE = re.compile(r"\s*#\s*")
+_BIB_WORD_RE = re.compile(r"[\w\-:.]+")
+_BIB_AND_RE = re.compile(r"\s+and\s+", re.IGNORECASE)
+
+
 def _bib_entries(text: str, problems: list[Problem]) -> Iterator[_BibEntry]:
-    """The entries of a BibTeX file; a broken one is reported and skipped."""
+    """The entries of a BibTeX file, ``@string`` macros expanded; a broken one is reported
+    and skipped."""
     pos = 0
+    macros = dict(_BIB_MONTHS)
     while True:
-        match = re.compile(r"@[ \t]*([A-Za-z]+)[ \t]*([{(])").search(text, pos)
+        match = _BIB_START_RE.search(text, pos)
         if match is None:
             return
         line = text.count("\n", 0, match.start()) + 1
         kind, opener = match.group(1).lower(), match.group(2)
         closer = "}" if opener == "{" else ")"
         try:
-            if kind in ("comment", "preamble", "string"):
+            if kind == "string":
+                pos = _bib_string(text, match.end(), closer, macros)
+                continue
+            if kind in ("comment", "preamble"):
                 pos = _bib_skip_block(text, match.end(), closer)
                 continue
-            entry, pos = _bib_entry_body(text, match.end(), closer, line, kind)
+            entry, pos = _bib_entry_body(text, match.end(), closer, line, kind, macros)
             yield entry
         except _BibSyntax as error:
-            problems.append(Problem("paper", line, f"entry skipped: {error}"))
+            if kind == "string":  # (the entries using it say so)
+                problems.append(Problem("file", line, f"@string skipped: {error}", skipped=False))
+            else:
+                problems.append(Problem("paper", line, f"entry skipped: {error}"))
             after = _BIBTEX_ENTRY_RE.search(text, match.end())
             pos = after.start() if after else len(text)
 
@@ -448,32 +552,41 @@ def _bib_skip_block(text: str, pos: int, closer: str) -> int:
     raise _BibSyntax("it never ends (unbalanced braces)")
 
 
-def _bib_entry_body(text: str, pos: int, closer: str, line: int, kind: str) -> tuple[_BibEntry, int]:
+def _bib_string(text: str, pos: int, closer: str, macros: dict[str, str]) -> int:
+    """Read ``@string{name = value}`` into ``macros``; where it ends."""
+    name_match = _BIB_FIELD_RE.match(text, pos)
+    if name_match is None:
+        raise _BibSyntax("expected 'name = value'")
+    value, pos = _bib_field_value(text, name_match.end(), macros, [])
+    end = re.compile(r"\s*(,\s*)?" + re.escape(closer)).match(text, pos)
+    if end is None:
+        raise _BibSyntax(f"expected '{closer}' after the value of '{name_match.group(1)}'")
+    macros[name_match.group(1).lower()] = value
+    return end.end()
+
+
+def _bib_entry_body(
+    text: str, pos: int, closer: str, line: int, kind: str, macros: dict[str, str]
+) -> tuple[_BibEntry, int]:
     key_match = re.compile(r"\s*([^,\s{}()]*)\s*(,|" + re.escape(closer) + ")").match(text, pos)
     if key_match is None:
         raise _BibSyntax("no key after the entry type")
     key, pos = key_match.group(1), key_match.end()
-    fields: dict[str, str] = {}
+    entry = _BibEntry(line, kind, key, {}, {})
     if key_match.group(2) == closer:
-        return _BibEntry(line, kind, key, fields), pos
-    field_re = re.compile(r"\s*([A-Za-z][\w\-:.]*)\s*=\s*")
+        return entry, pos
     while True:
         end = re.compile(r"\s*(,\s*)?" + re.escape(closer)).match(text, pos)
         if end:
-            return _BibEntry(line, kind, key, fields), end.end()
-        name_match = field_re.match(text, pos)
+            return entry, end.end()
+        name_match = _BIB_FIELD_RE.match(text, pos)
         if name_match is None:
             raise _BibSyntax(f"expected 'name = value' at line {text.count(chr(10), 0, pos) + 1}")
-        name, pos = name_match.group(1).lower(), name_match.end()
-        parts = []
-        while True:
-            value, pos = _bib_value(text, pos)
-            parts.append(value)
-            concat = re.compile(r"\s*#\s*").match(text, pos)
-            if not concat:
-                break
-            pos = concat.end()
-        fields[name] = "".join(parts)
+        name = name_match.group(1).lower()
+        undefined: list[str] = []
+        entry.fields[name], pos = _bib_field_value(text, name_match.end(), macros, undefined)
+        if undefined:
+            entry.undefined[name] = undefined
         sep = re.compile(r"\s*,").match(text, pos)
         if sep:
             pos = sep.end()
@@ -481,24 +594,39 @@ def _bib_entry_body(text: str, pos: int, closer: str, line: int, kind: str) -> t
             raise _BibSyntax(f"expected ',' after field '{name}'")
 
 
+def _bib_field_value(text: str, pos: int, macros: dict[str, str], undefined: list[str]) -> tuple[str, int]:
+    """A field's value: pieces joined by ``#``, each a {braced} or "quoted" text, a number
+    or an ``@string`` name (expanded; one never defined is kept as its name, in ``undefined``)."""
+    parts = []
+    while True:
+        value, pos = _bib_value(text, pos)
+        if value[0] == "w":
+            word = value[1:]
+            if word[0].isalpha():  # (else a number, kept as it is)
+                expanded = macros.get(word.lower())
+                if expanded is None:
+                    undefined.append(word)
+                else:
+                    word = expanded
+            parts.append(word)
+        else:
+            parts.append(value[1:])
+        concat = _BIB_CONCAT_RE.match(text, pos)
+        if not concat:
+            return "".join(parts), pos
+        pos = concat.end()
+
+
 def _bib_value(text: str, pos: int) -> tuple[str, int]:
+    """One piece of a value, marked "t" (text) or "w" (a bare word: a number or an @string name)."""
     if pos >= len(text):
         raise _BibSyntax("the file ends inside an entry")
     ch = text[pos]
     if ch == "{":
-        depth, start = 0, pos
-        while pos < len(text):
-            if text[pos] == "\\" and pos + 1 < len(text):
-                pos += 2
-                continue
-            if text[pos] == "{":
-                depth += 1
-            elif text[pos] == "}":
-                depth -= 1
-                if depth == 0:
-                    return text[start + 1 : pos], pos + 1
-            pos += 1
-        raise _BibSyntax("a value never ends (unbalanced braces)")
+        close = _latex_group_end(text, pos)
+        if close is None:
+            raise _BibSyntax("a value never ends (unbalanced braces)")
+        return "t" + text[pos + 1 : close], close + 1
     if ch == '"':
         depth, start = 0, pos + 1
         pos += 1
@@ -512,18 +640,156 @@ def _bib_value(text: str, pos: int) -> tuple[str, int]:
             elif c == "}":
                 depth -= 1
             elif c == '"' and depth == 0:
-                return text[start:pos], pos + 1
+                return "t" + text[start:pos], pos + 1
             pos += 1
         raise _BibSyntax("a quoted value never ends")
-    match = re.compile(r"[\w\-:.]+").match(text, pos)
+    match = _BIB_WORD_RE.match(text, pos)
     if match is None:
         raise _BibSyntax(f"unexpected {ch!r} where a value should be")
-    return match.group(0), match.end()  # a number, or a @string macro (kept as its name)
+    return "w" + match.group(0), match.end()
+
+
+def _latex_group_end(text: str, pos: int) -> int | None:
+    """The index of the '}' closing the '{' at ``pos`` (escaped braces skipped), or None."""
+    depth = 0
+    while pos < len(text):
+        c = text[pos]
+        if c == "\\":
+            pos += 2
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return pos
+        pos += 1
+    return None
+
+
+# ---- LaTeX to text
+
+# Accents: \'e \'{e} {\'e} \'{\i} \v{s} \c c ..., each to the letter with its combining mark (NFC).
+_LATEX_ACCENTS = {
+    "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304", ".": "\u0307",
+    "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "k": "\u0328", "r": "\u030a", "b": "\u0331",
+    "d": "\u0323", "t": "\u0361",
+}  # fmt: skip
+# An accent over nothing (\^{}, \~{}: what latex_escape writes for ^ and ~).
+_LATEX_ACCENT_ALONE = {
+    "'": "´", "`": "`", "^": "^", '"': "¨", "~": "~", "=": "¯", ".": "˙", "u": "˘", "v": "ˇ", "H": "˝", "c": "¸",
+    "k": "˛", "r": "˚", "b": "_", "d": ".", "t": "",
+}  # fmt: skip
+_LATEX_LETTERS = {
+    "ss": "ß", "SS": "SS", "o": "ø", "O": "Ø", "aa": "å", "AA": "Å", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ",
+    "l": "ł", "L": "Ł", "i": "ı", "j": "ȷ", "dh": "ð", "DH": "Ð", "th": "þ", "TH": "Þ", "ng": "ŋ", "NG": "Ŋ",
+}  # fmt: skip
+_LATEX_SYMBOLS = {
+    "textbackslash": "\\", "textbraceleft": "{", "textbraceright": "}", "textasciitilde": "~",
+    "textasciicircum": "^", "textunderscore": "_", "textendash": "–", "textemdash": "—", "ldots": "…",
+    "dots": "…", "textellipsis": "…", "textquoteleft": "‘", "textquoteright": "’", "textquotedblleft": "“",
+    "textquotedblright": "”", "guillemotleft": "«", "guillemotright": "»", "S": "§", "P": "¶", "copyright": "©",
+    "textcopyright": "©", "textregistered": "®", "texttrademark": "™", "pounds": "£", "textsterling": "£",
+    "euro": "€", "texteuro": "€", "textdegree": "°", "textexclamdown": "¡", "textquestiondown": "¿",
+    "LaTeX": "LaTeX", "TeX": "TeX", "BibTeX": "BibTeX",
+}  # fmt: skip
+# Commands that only style their argument (or what follows, inside its group): dropped.
+_LATEX_STYLES = frozenset(
+    "emph textbf textit textsl texttt textsc textrm textsf textup textmd textnormal mbox hbox text mathrm "
+    "mathbf mathit mathsf mathtt url nocase NoCaseChange protect relax bf it em sc rm sf tt sl up md "
+    "normalfont bfseries itshape scshape slshape upshape mdseries rmfamily sffamily ttfamily".split()
+)
+_LATEX_CONTROL_SYMBOLS = {
+    " ": " ", "\n": " ", "\\": " ", ",": " ", ";": " ", ":": " ", "!": "", "-": "", "/": "", "@": "",
+}  # fmt: skip
+_LATEX_COMMAND_RE = re.compile(r"\\(?:([A-Za-z]+)|(.))", re.DOTALL)
+_LATEX_PLAIN_RE = re.compile(r"[^\\{}~-]+")
+_LATEX_DASHES_RE = re.compile(r"-+")
+_SPACES_RE = re.compile(r"\s*")
 
 
 def latex_to_text(value: str) -> str:
-    """A BibTeX value as plain text: the escapes ``latex_escape`` writes undone, protective
-    braces dropped, whitespace collapsed."""
+    """A BibTeX value as plain text: accents and letters written as commands in Unicode
+    (NFC), escaped specials and what ``latex_escape`` writes undone, ``--``/``---`` as dashes,
+    ``~`` as a space, styling commands and protective braces dropped, whitespace collapsed.
+    A command it does not know is kept as written (``\\foo{x}``)."""
+    return " ".join(_latex_plain(value).split())
+
+
+def _latex_plain(value: str) -> str:
+    out: list[str] = []
+    pos, end = 0, len(value)
+    while pos < end:
+        ch = value[pos]
+        if ch == "\\":
+            piece, pos = _latex_command(value, pos)
+            out.append(piece)
+        elif ch in "{}":
+            pos += 1
+        elif ch == "~":
+            out.append(" ")
+            pos += 1
+        elif ch == "-":
+            dashes = _LATEX_DASHES_RE.match(value, pos).end() - pos
+            out.append("—" * (dashes // 3) + ("", "-", "–")[dashes % 3])
+            pos += dashes
+        else:
+            plain = _LATEX_PLAIN_RE.match(value, pos)
+            out.append(plain.group(0))
+            pos = plain.end()
+    return "".join(out)
+
+
+def _latex_command(value: str, pos: int) -> tuple[str, int]:
+    """The text of the command at ``pos`` (a backslash), and where reading goes on."""
+    match = _LATEX_COMMAND_RE.match(value, pos)
+    if match is None:  # a backslash at the very end
+        return "\\", pos + 1
+    word, symbol, after = match.group(1), match.group(2), match.end()
+    if symbol is not None:
+        if symbol in _LATEX_ACCENTS:
+            return _latex_accent(value, after, symbol)
+        if symbol in "&%$#_{}":
+            return symbol, after
+        return _LATEX_CONTROL_SYMBOLS.get(symbol, "\\" + symbol), after
+    if word in _LATEX_ACCENTS:
+        return _latex_accent(value, after, word)
+    gobbled = _SPACES_RE.match(value, after).end()  # TeX drops the spaces after a command word
+    if word in _LATEX_LETTERS:
+        return _LATEX_LETTERS[word], gobbled
+    if word in _LATEX_SYMBOLS:
+        return _LATEX_SYMBOLS[word], gobbled
+    if word in _LATEX_STYLES:
+        return "", gobbled
+    close = _latex_group_end(value, after) if value.startswith("{", after) else None
+    if close is not None:  # unknown, with an argument: kept as written, readable
+        return "\\" + word + "{" + _latex_plain(value[after + 1 : close]) + "}", close + 1
+    return "\\" + word, after
+
+
+def _latex_accent(value: str, pos: int, accent: str) -> tuple[str, int]:
+    """The accent ``accent`` over what follows ``pos``: a {group}, \\i, \\o ..., or one character."""
+    pos = _SPACES_RE.match(value, pos).end()
+    base, end = "", pos
+    if value.startswith("{", pos):
+        close = _latex_group_end(value, pos)
+        if close is not None:
+            base, end = _latex_plain(value[pos + 1 : close]).strip(), close + 1
+    elif value.startswith("\\", pos):
+        match = _LATEX_COMMAND_RE.match(value, pos)
+        if match is not None and match.group(1) in _LATEX_LETTERS:
+            base, end = _LATEX_LETTERS[match.group(1)], _SPACES_RE.match(value, match.end()).end()
+    elif pos < len(value) and value[pos] != "}":
+        base, end = value[pos], pos + 1
+    if not base:
+        return _LATEX_ACCENT_ALONE[accent], end
+    first = {"ı": "i", "ȷ": "j"}.get(base[0], base[0])  # \'{\i}: the accent takes the dot's place
+    return unicodedata.normalize("NFC", first + _LATEX_ACCENTS[accent]) + base[1:], end
+
+
+def _latex_verbatim(value: str) -> str:
+    """An identifier or link as written: only escaped specials (and what ``latex_escape``
+    writes) undone and braces dropped; no accents, dashes or ``~`` as a space."""
 
     def plain(match: re.Match[str]) -> str:
         token = match.group(0)
@@ -534,16 +800,36 @@ def latex_to_text(value: str) -> str:
     return " ".join(_LATEX_TOKEN_RE.sub(plain, value).split())
 
 
+def _bib_split(value: str, separator: str) -> list[str]:
+    """``value`` split at each match of the regex ``separator`` outside braces."""
+    parts, depth, start = [], 0, 0
+    for match in re.finditer(r"\\.|[{}]|" + separator, value, re.IGNORECASE | re.DOTALL):
+        token = match.group(0)
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth -= 1
+        elif depth == 0 and not token.startswith("\\"):
+            parts.append(value[start : match.start()])
+            start = match.end()
+    parts.append(value[start:])
+    return parts
+
+
 def _bib_authors(value: str) -> str | None:
+    """The names of an author field (split at each ``and`` outside braces), as "First Last"."""
     names = []
-    for name in re.split(r"\s+and\s+", value.strip(), flags=re.IGNORECASE):
-        plain = latex_to_text(name)
-        if "," in plain:  # "Last, First" -> "First Last"
-            last, _, first = plain.partition(",")
-            plain = f"{first.strip()} {last.strip()}".strip()
+    for name in _bib_split(value.strip(), r"\s+and\s+"):
+        parts = _bib_split(name, ",")  # "Last, First" or "Last, Jr, First" (a comma in braces is part of a name)
+        plain = latex_to_text(" ".join([parts[-1], parts[0], *parts[1:-1]]) if len(parts) > 1 else name)
         if plain:
             names.append(plain)
     return ", ".join(names) or None
+
+
+# The fields read_bibtex reads (an undefined @string in any other is no loss).
+_BIB_READ = ("title", "author", "year", "url", "eprint", "archiveprefix", "eprinttype", "doi", "note", "s2id",
+             "howpublished", "journal", "booktitle")  # fmt: skip
 
 
 def read_bibtex(text: str, source: str) -> Parsed:
@@ -555,6 +841,10 @@ def read_bibtex(text: str, source: str) -> Parsed:
     for entry in _bib_entries(text, problems):
         found += 1
         f = entry.fields
+        for name in _BIB_READ:
+            for word in entry.undefined.get(name, ()):
+                message = f"{name} uses @string '{word}', which is not defined: kept as the word"
+                problems.append(Problem("paper", entry.line, message, skipped=False))
         try:
             title = latex_to_text(f.get("title", ""))
             if not title:
@@ -562,19 +852,19 @@ def read_bibtex(text: str, source: str) -> Parsed:
             key = entry.key.strip().lower()
             arxiv = None
             if f.get("eprint") and (f.get("archiveprefix", "") + f.get("eprinttype", "")).lower().startswith("arxiv"):
-                arxiv = latex_to_text(f["eprint"])
+                arxiv = _latex_verbatim(f["eprint"])
             note = latex_to_text(f.get("note", ""))
             category = note.split(":", 1)[1] if note.lower().startswith("category:") else None
-            url = latex_to_text(f["url"]).replace("%7B", "{").replace("%7D", "}") if f.get("url") else None
+            url = _latex_verbatim(f["url"]).replace("%7B", "{").replace("%7D", "}") if f.get("url") else None
             paper = {
                 "key": key if values.is_valid_key(key) else None,
                 "title": title,
                 "year": latex_to_text(f.get("year", "")) or None,
                 "category": categories.slug(category),
                 "url": url,
-                "s2_id": latex_to_text(f.get("s2id", "")) or None,
+                "s2_id": _latex_verbatim(f.get("s2id", "")) or None,
                 "arxiv_id": arxiv or (values.arxiv_id_from_url(url) if url else None),
-                "doi": latex_to_text(f.get("doi", "")) or None,
+                "doi": _latex_verbatim(f.get("doi", "")) or None,
                 "authors": _bib_authors(f["author"]) if f.get("author") else None,
                 "venue": next(
                     (latex_to_text(f[k]) for k in ("howpublished", "journal", "booktitle") if f.get(k)), None
