@@ -15,7 +15,7 @@ from typer.core import TyperGroup
 from typer.main import get_command_name
 
 from paperread import __version__
-from paperread.commands import AppState, catalog, curate, dbadmin, io, reading, sync
+from paperread.commands import AppState, bound_whole_numbers, catalog, curate, dbadmin, io, reading, sync
 from paperread.errors import PaperreadError
 
 
@@ -24,6 +24,10 @@ class PaperreadGroup(TyperGroup):
 
     A traceback is shown only with PAPERREAD_DEBUG=1.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bound_whole_numbers(self)  # no whole number overflows an SQL parameter
 
     def invoke(self, ctx: Any) -> Any:
         from paperread import output

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from paperread.errors import DatabaseError
+from paperread.errors import DatabaseError, InputError
 
 DB_ENV = "PAPERREAD_DB"
 USER_ENV = "PAPERREAD_USER"
@@ -95,9 +95,25 @@ def resolve_target(db: str | None = None, environ: os._Environ[str] | dict[str, 
     """--db wins over PAPERREAD_DB, which wins over the platform's user data dir.
 
     Each takes a file path or an SQLAlchemy URL (sqlite:///..., postgresql+psycopg://...).
+    An empty one (``--db ""``, ``PAPERREAD_DB=``) is an error, never the default database:
+    a script whose variable came out empty must not write to the user's own catalog.
     """
     env = os.environ if environ is None else environ
-    value = db if db else env.get(DB_ENV) or None
+    if db is not None:
+        value: str | None = db
+        if not db.strip():
+            raise InputError(
+                f"database path {db!r} given with --db is empty",
+                hint="give a database file or URL (sqlite:///path.db, postgresql+psycopg://user@host/db), "
+                "or leave --db out for $PAPERREAD_DB or the default database",
+            )
+    else:
+        value = env.get(DB_ENV)
+        if value is not None and not value.strip():
+            raise InputError(
+                f"database path {value!r} in {DB_ENV} is empty",
+                hint=f"set {DB_ENV} to a database file or URL, or unset it for the default database",
+            )
     if value is None:
         return Target(url=f"sqlite:///{default_db_path()}", sqlite_path=default_db_path(), is_default=True)
     if "://" not in value:
@@ -131,10 +147,23 @@ def resolve_target(db: str | None = None, environ: os._Environ[str] | dict[str, 
 
 
 def current_user(environ: os._Environ[str] | dict[str, str] | None = None) -> str:
-    """Whose reading state and notes: PAPERREAD_USER, else the login name."""
+    """Whose reading state and notes: PAPERREAD_USER, else the login name.
+
+    A PAPERREAD_USER that is set but blank, or longer than the user_name column, is an
+    error: notes must not quietly land under another name.
+    """
     env = os.environ if environ is None else environ
     name = env.get(USER_ENV)
-    if name:
+    if name is not None:
+        from paperread.values import USER_MAX
+
+        if not name.strip():
+            raise InputError(
+                f"user name {name!r} in {USER_ENV} is empty",
+                hint=f"set {USER_ENV} to your name, or unset it to use your login name",
+            )
+        if len(name) > USER_MAX:
+            raise InputError(f"user name '{name[:40]}...' in {USER_ENV} is longer than {USER_MAX} characters")
         return name
     import getpass
 

@@ -10,7 +10,7 @@ so every import is: read the file into a document, clean it, then upsert it. For
                  "arxiv_id", "doi", "authors", "venue", "publication_date", "recorded",
                  "citations", "citations_fetched_at",
                  "citation_history": [{"count", "fetched_at"}],
-                 "reading": [{"user", "status", "started_at", "read_at", "note"}]}],
+                 "reading": [{"user", "status", "started_at", "read_at", "note", "updated_at"}]}],
      "videos": [{"date", "title", "duration_seconds", "bilibili", "youtube", "zhihu",
                  "link", "papers": [key, ...], "watched_by": [{"user", "watched_at"}]}]}
 
@@ -29,8 +29,9 @@ Importing (``import_document``), the rules:
   replaced by a file but never cleared. Citation counts from a JSON document apply only when
   they were fetched no earlier than the stored ones; history points are added, never removed.
 - Reading state and notes (every user's) and watched videos come from JSON documents only:
-  the document's rows are restored for the (user, paper) pairs it holds; other users' rows
-  and rows it does not hold stay.
+  the document's rows are restored for the (user, paper) pairs it holds, where the database
+  has none or the document's was changed no earlier (its ``updated_at``; a row without one
+  only fills in a pair the database lacks); other users' rows and rows it does not hold stay.
 - Papers, videos and categories in the database but not in the file are kept and reported;
   with ``prune`` they are removed, except papers someone has reading state or notes on and
   videos someone watched (kept and reported), and never when the file had unreadable rows.
@@ -79,7 +80,6 @@ VIDEO_FIELDS = (
 # Where papers go that a file names no category for (CSV rows with an empty cell, BibTeX).
 UNCATEGORIZED = {"slug": "uncategorized", "name": "Uncategorized"}
 CATEGORY_NAME_MAX = 200
-USER_MAX = 120
 ARXIV_MAX = 40  # the columns' sizes (models.py)
 DOI_MAX = 200
 READ_STATUSES = ("read", "reading")
@@ -213,6 +213,7 @@ def document_parts(reader: Reader) -> tuple[list[dict[str, Any]], Iterator[dict[
                 "started_at": stamp_text(r["started_at"]),
                 "read_at": stamp_text(r["read_at"]),
                 "note": r["note"],
+                "updated_at": stamp_text(r["updated_at"]),
             }
         )
     covers: dict[int, list[str]] = defaultdict(list)
@@ -408,8 +409,8 @@ def _year(value: Any, latest: int | None = None) -> int | None:
 def _count(value: Any, what: str) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InputError(f"{what} {value!r} is not a count (a whole number, 0 or more)")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= values.COUNT_MAX:
+        raise InputError(f"{what} {str(value)[:40]!r} is not a count (a whole number from 0 to {values.COUNT_MAX:,})")
     return value
 
 
@@ -443,8 +444,8 @@ def _day(value: Any, what: str) -> str | None:
 
 def _user(value: Any) -> str:
     user = _title(value, "user")
-    if len(user) > USER_MAX:
-        raise InputError(f"user '{user[:40]}...' is longer than {USER_MAX} characters")
+    if len(user) > values.USER_MAX:
+        raise InputError(f"user '{user[:40]}...' is longer than {values.USER_MAX} characters")
     return user
 
 
@@ -513,6 +514,7 @@ def _clean_paper(p: Any, slugs: set[str], latest: int) -> dict[str, Any]:
                 "started_at": _stamp(r.get("started_at"), "started_at"),
                 "read_at": _stamp(r.get("read_at"), "read_at"),
                 "note": note or None,
+                "updated_at": _stamp(r.get("updated_at"), "updated_at"),
             }
         )
     history = []
@@ -572,6 +574,24 @@ def _clean_video(v: Any) -> dict[str, Any]:
     }
 
 
+_ID_NAMES = {"s2_id": "Semantic Scholar id", "arxiv_id": "arXiv id", "doi": "DOI"}
+
+
+def _slug_space(slugs: Iterable[str]) -> set[str]:
+    """The slugs and the group prefixes of the slugs (``vision`` of ``vision/cnn``)."""
+    space = set()
+    for slug in slugs:
+        parts = slug.split("/")
+        space.update("/".join(parts[:depth]) for depth in range(1, len(parts) + 1))
+    return space
+
+
+def _names_a_slug(name: str, slug: str, space: set[str]) -> bool:
+    """Whether a category's name reads as another category's or group's slug (case aside)."""
+    folded = name.strip().lower().rstrip("/")
+    return folded != slug and folded in space
+
+
 def clean_document(
     doc: Any, *, source: str = "document", locate: Locate | None = None
 ) -> tuple[dict[str, Any], list[Problem]]:
@@ -579,8 +599,8 @@ def clean_document(
 
     Raises InputError when ``doc`` is no catalog document at all. A row with a bad value is
     skipped and reported (with ``locate(kind, index, row)`` saying where, e.g. a line number);
-    so are later rows repeating an earlier one's key, S2 id, category slug or name, or bilibili
-    id. A paper without a key gets one (``derive_key``); a ``category`` of None means the file
+    so are later rows repeating an earlier one's key, S2 id, arXiv id, DOI, category slug or
+    name, or bilibili id. A paper without a key gets one (``derive_key``); a ``category`` of None means the file
     names none. A video's tie to a paper that is not in the document is dropped and reported.
     """
     check_document(doc, source)
@@ -604,24 +624,35 @@ def clean_document(
         slugs.add(cat["slug"])
         names.add(cat["name"])
         categories.append(cat)
+    space = _slug_space(slugs)
+    for i, cat in enumerate(categories):
+        if _names_a_slug(cat["name"], cat["slug"], space):
+            name = f"{cat['name']} ({cat['slug']})"
+            problems.append(
+                Problem("category", f"category '{cat['slug']}'", f"named '{name}': '{cat['name']}' is a slug", skipped=False)
+            )
+            categories[i] = {**cat, "name": name}
 
     papers: list[dict[str, Any]] = []
     keys: set[str] = set()
-    s2_ids: set[str] = set()
+    # A paper's ids are its own, as in the catalog (``add`` refuses a taken one).
+    taken: dict[str, set[str]] = {"s2_id": set(), "arxiv_id": set(), "doi": set()}
     for i, raw in enumerate(doc.get("papers") or []):
         try:
             paper = _clean_paper(raw, slugs, latest)
             if paper["key"] is not None and paper["key"] in keys:
                 raise InputError(f"key '{paper['key']}' is used by an earlier paper")
-            if paper["s2_id"] is not None and paper["s2_id"] in s2_ids:
-                raise InputError(f"Semantic Scholar id {paper['s2_id']} is used by an earlier paper")
+            for name, seen in taken.items():
+                if paper[name] is not None and paper[name] in seen:
+                    raise InputError(f"{_ID_NAMES[name]} {paper[name]} is used by an earlier paper")
         except InputError as error:
             problems.append(Problem("paper", where("paper", i, raw), f"paper skipped: {error.message}"))
             continue
         if paper["key"] is not None:
             keys.add(paper["key"])
-        if paper["s2_id"] is not None:
-            s2_ids.add(paper["s2_id"])
+        for name, seen in taken.items():
+            if paper[name] is not None:
+                seen.add(paper[name])
         papers.append(paper)
     for position, paper in enumerate(papers, start=1):
         if paper["key"] is None:
@@ -1024,7 +1055,7 @@ def _reading_row(r: dict[str, Any], paper_id: int, now: dt.datetime) -> dict[str
         "started_at": r.get("started_at"),
         "read_at": r.get("read_at"),
         "note": r.get("note"),
-        "updated_at": now,
+        "updated_at": r.get("updated_at") or now,
     }
 
 
@@ -1338,6 +1369,12 @@ def _same_text(a: Any, b: Any) -> bool:
     return (a or None) == (b or None)
 
 
+def _same_link(a: str | None, b: str | None) -> bool:
+    """The same address, written alike or with other percent-escapes (``values.readable_url``:
+    a README's link is read back encoded)."""
+    return a == b or a is not None and b is not None and values.readable_url(a) == values.readable_url(b)
+
+
 def _spaced(text: str) -> str:
     """Runs of whitespace as one space: how a README shows a title or a name."""
     return " ".join(text.split())
@@ -1449,9 +1486,11 @@ class _Upsert:
                 matched[c["slug"]] = row
                 claimed.add(row["id"])
         self.cats_claimed = claimed
-        # Names held by categories the file does not name stay theirs.
+        # Names held by categories the file does not name stay theirs; and a name may not be
+        # a slug (a category's or a group's): ``-c vision`` must mean one thing.
         self.names_taken = {_spaced(c["name"]) for cid, c in self.db_cats.items() if cid not in claimed}
         self.slugs_taken = set(by_slug)
+        self.slug_space = _slug_space([*by_slug, *(c["slug"] for c in self.doc["categories"])])
         for c in self.doc["categories"]:
             row = matched.get(c["slug"])
             if row is None:
@@ -1474,7 +1513,7 @@ class _Upsert:
     def _free_name(self, name: str, slug: str) -> str:
         """``name``, or "name (slug)" (then "name (slug) 2"...) when it is taken; now taken."""
         candidate, n = name, 1
-        while _spaced(candidate) in self.names_taken:
+        while _spaced(candidate) in self.names_taken or _names_a_slug(candidate, slug, self.slug_space):
             n += 1
             candidate = f"{name} ({slug})" if n == 2 else f"{name} ({slug}) {n - 1}"
         self.names_taken.add(_spaced(candidate))
@@ -1483,6 +1522,7 @@ class _Upsert:
     def _new_category(self, slug: str, name: str) -> int:
         slug = values.unique_key(slug, self.slugs_taken) if slug in self.slugs_taken else slug
         self.slugs_taken.add(slug)
+        self.slug_space |= _slug_space([slug])
         self.new_cats.append({"slug": slug, "name": self._free_name(name, slug)})
         self._change("category", "added", slug)
         return -len(self.new_cats)
@@ -1544,6 +1584,37 @@ class _Upsert:
             self.paper_ref[p["key"]] = ref
             self.doc_paper_of[ref] = p
         self.papers_claimed = claimed
+        self._keep_ids_unique()
+
+    def _keep_ids_unique(self) -> None:
+        """An arXiv id or DOI the file gives a paper is left off it when another paper of the
+        catalog keeps it (``add`` and ``edit`` refuse a taken one too); a warning says so.
+        (S2 ids cannot collide: a paper with one is matched by it first.)"""
+        for name in ("arxiv_id", "doi"):
+            holder: dict[str, str] = {}  # id -> key of the paper that has it after the import
+            for row in self.db_papers.values():
+                if row[name] and name not in self.paper_updates.get(row["id"], {}):
+                    holder[row[name]] = row["key"]
+            for paper_id, update in self.paper_updates.items():
+                value = update.get(name)
+                if value is None:
+                    continue
+                key = self.db_papers[paper_id]["key"]
+                if holder.setdefault(value, key) != key:
+                    del update[name]
+                    self.paper_fields[paper_id].remove(name)
+                    self._id_taken(key, name, value, holder[value])
+            for i, p in enumerate(self.new_papers):
+                if p[name] is not None and holder.setdefault(p[name], p["key"]) != p["key"]:
+                    self._id_taken(p["key"], name, p[name], holder[p[name]])
+                    self.new_papers[i] = {**p, name: None}
+        for paper_id in [i for i, update in self.paper_updates.items() if not update]:
+            del self.paper_updates[paper_id], self.paper_fields[paper_id]
+
+    def _id_taken(self, key: str, name: str, value: str, holder: str) -> None:
+        self.report.problems.append(
+            Problem("paper", f"paper '{key}'", f"{_ID_NAMES[name]} {value} left off: paper '{holder}' has it", skipped=False)
+        )
 
     @staticmethod
     def _match(p, cat, by_link, by_arxiv, by_doi, by_key, by_title, claimed) -> dict | None:
@@ -1584,6 +1655,8 @@ class _Upsert:
                 continue
             if name == "title" and not self.carried.exact_spacing:
                 differs = _spaced(new) != _spaced(old)
+            elif name == "url":
+                differs = not _same_link(new, old)
             else:
                 differs = (new != old) if name == "year" else not _same_text(new, old)
             if differs:
@@ -1662,7 +1735,7 @@ class _Upsert:
                 old is None or self._tie_link(v, old)
             ):
                 continue  # a README's title links the papers it covers: no link of the video's own
-            if v[name] != old:
+            if v[name] != old and not (name == "link" and _same_link(v[name], old)):
                 changes[name] = _date(v[name]) if name == "date" else v[name]
         if changes:
             self.video_updates[row["id"]] = changes
@@ -1810,14 +1883,28 @@ class _Upsert:
                     and stamp_text(row["read_at"]) == r["read_at"]
                     and _same_text(row["note"], r["note"])
                 )
-                if not same:
-                    self.reading_updates[row["id"]] = {
-                        "status": r["status"],
-                        "started_at": _db_stamp(r["started_at"]),
-                        "read_at": _db_stamp(r["read_at"]),
-                        "note": r["note"],
-                        "updated_at": self.now,
-                    }
+                if same:
+                    continue
+                # Never an older state over a newer one: a note written since the file was
+                # made stays (and so does any, when the file cannot say how old its row is).
+                file_at, db_at = _utc(r["updated_at"]), _utc(row["updated_at"])
+                if file_at is None or db_at is not None and file_at < db_at:
+                    self.report.problems.append(
+                        Problem(
+                            "paper", f"paper '{p['key']}'",
+                            f"{r['user']}'s reading state and note kept: "
+                            + ("the file's have no time" if file_at is None else "the catalog's are newer than the file's"),
+                            skipped=False,
+                        )
+                    )  # fmt: skip
+                    continue
+                self.reading_updates[row["id"]] = {
+                    "status": r["status"],
+                    "started_at": _db_stamp(r["started_at"]),
+                    "read_at": _db_stamp(r["read_at"]),
+                    "note": r["note"],
+                    "updated_at": _db_stamp(r["updated_at"]),
+                }
         history_at: dict[int, set[tuple[int, str | None]]] = defaultdict(set)
         if any(p["citation_history"] for p in self.doc["papers"]):
             for h in queries.import_history_state(self.reader):
@@ -1852,6 +1939,14 @@ class _Upsert:
                 report.papers.not_in_file += 1
                 reason = "someone's reading state or notes are on it" if self.prune else "not in the file"
                 report.kept.append({"kind": "paper", "name": row["key"], "reason": reason})
+        if self.papers_removed:
+            # As ``remove`` does: a video left covering no paper goes with its papers (unless
+            # someone watched it); talks, which never covered one, stay.
+            gone, watched = set(self.papers_removed), {vid for _, vid in self.db_watched}
+            settled = self.videos_claimed | set(self.videos_removed) | set(self.videos_kept)
+            for vid, papers in self.db_links.items():
+                if vid not in settled and papers and gone.issuperset(papers):
+                    (self.videos_kept if vid in watched else self.videos_removed).append(vid)
         for vid in self.videos_removed:
             v = self.db_videos[vid]
             self._change("video", "removed", f"{day_text(v['date'])} {v['title']}")

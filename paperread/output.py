@@ -620,6 +620,11 @@ def data_output(path: str | None) -> Iterator[IO[str]]:
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise SystemExit(141) from None  # as if killed by SIGPIPE, like cat
         return
+    if not path.strip():
+        raise InputError(
+            f"output path {path!r} is empty",
+            hint="give a file name, e.g. catalog.json, or leave --output out to write to standard output",
+        )
     target = Path(os.path.realpath(os.path.expanduser(path)))
     if target.is_dir():
         raise InputError(f"output '{path}' is a folder", hint="give a file name, e.g. catalog.json")
@@ -687,7 +692,11 @@ def import_report(report: Any, *, source: str, fmt: str, as_json: bool) -> None:
         return f"{name}: {', '.join(parts)}"
 
     kinds = [k for k in ("papers", "videos", "categories") if any(data[k].values())]
-    if not report.changed:
+    if not report.changed and report.problems:  # not "as it is": the warnings above say what was not taken
+        counted = ", ".join(f"{data[k]['unchanged']} {k}" for k in kinds if data[k]["unchanged"])
+        held = f"{counted} of {source} already in the catalog" if counted else f"nothing taken from {source}"
+        message(f"nothing changed: {held}; {len(report.problems)} warning(s) above")
+    elif not report.changed:
         counted = ", ".join(f"{data[k]['unchanged']} {k}" for k in kinds) or "nothing"
         message(f"nothing to change: the catalog already holds {source} as it is ({counted} unchanged)")
     else:

@@ -9,7 +9,7 @@ dialect. Functions return plain dicts with JSON-ready values; rendering is elsew
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from paperread.db import Reader
@@ -95,21 +95,79 @@ def category_slugs(reader: Reader) -> list[str]:
     return slugs
 
 
+def _group_name(name: str) -> str | None:
+    """The group a "Group - Child" name implies ('计算机视觉' of '计算机视觉 - CNN'), if any."""
+    group, sep, _ = name.partition(" - ")
+    return group if sep else None
+
+
 def resolve_category(reader: Reader, name: str) -> str:
-    """A slug, a parent slug (``vision``) or a category's name, to the slug it selects."""
+    """A slug, a parent slug (``vision``) or a category's name, to the slug it selects.
+
+    Slugs come first (case aside, a trailing '/' ignored): a category's slug, then a group's
+    (the prefix of its sub-categories' slugs); then names: a category's own, then a group's
+    ('计算机视觉', from '计算机视觉 - CNN'). ``category_clashes`` keeps the writes from making
+    one text name two different things, so the order only matters in a catalog made before.
+    """
     wanted = name.strip()
+    folded = wanted.lower().rstrip("/")
     cats = categories(reader)
+    if folded:
+        for cat in cats:
+            if cat["slug"] == folded:
+                return folded
+        for cat in cats:
+            if cat["slug"].startswith(folded + "/"):
+                return folded
     for cat in cats:
-        if wanted.lower() == cat["slug"] or wanted == cat["name"]:
+        if wanted == cat["name"]:
             return cat["slug"]
     for cat in cats:
-        if cat["slug"].startswith(wanted.lower().rstrip("/") + "/"):
-            return wanted.lower().rstrip("/")
-        parent_name, sep, _ = cat["name"].partition(" - ")
-        if sep and wanted == parent_name:
+        if wanted == _group_name(cat["name"]):
             return cat["slug"].split("/")[0]
     known = ", ".join(category_slugs(reader)) or "none yet"
     raise NotFoundError(f"unknown category '{name}'", hint=f"known categories: {known}")
+
+
+def category_clashes(cats: Iterable[tuple[str, str]]) -> dict[str, tuple[frozenset[str], str]]:
+    """Texts that would name two different things, given categories as (slug, name) pairs.
+
+    ``resolve_category`` reads a text as a slug (a category's or a group's, case aside), else
+    as a name (a category's, or a group's from "Group - Child" names). A text is ambiguous
+    when it selects different slugs in two of those ways: a name that is another category's
+    slug or a group's (``vision``), or that lower-cased is one (``Vision``); a name that is
+    also a group name implying another slug; a group name two groups imply. Returns, for each
+    such text, the slugs it could select and one line saying what they are.
+    """
+    pairs = list(cats)
+    slug_space: dict[str, str] = {}  # slug or group prefix -> what it is
+    for slug, _ in pairs:
+        slug_space[slug] = f"category '{slug}' by its slug"
+    for slug, _ in pairs:
+        parts = slug.split("/")
+        for depth in range(1, len(parts)):
+            prefix = "/".join(parts[:depth])
+            if prefix not in slug_space:
+                under = [s for s, _ in pairs if s.startswith(prefix + "/")]
+                shown = ", ".join(under[:3]) + (", ..." if len(under) > 3 else "")
+                slug_space[prefix] = f"the group '{prefix}' ({shown})"
+    meanings: dict[str, dict[str, str]] = {}  # name text -> selected slug -> what it is
+    for slug, name in pairs:
+        meanings.setdefault(name, {})[slug] = f"category '{slug}' by its name"
+    for slug, name in pairs:
+        group = _group_name(name)
+        if group is not None:
+            top = slug.split("/")[0]
+            meanings.setdefault(group, {}).setdefault(top, f"the group '{top}' (from the name '{name}')")
+    clashes: dict[str, tuple[frozenset[str], str]] = {}
+    for text, targets in meanings.items():
+        folded = text.lower().rstrip("/")
+        if folded in slug_space and folded not in targets:
+            targets = {folded: slug_space[folded], **targets}
+        if len(targets) > 1:
+            what = list(targets.values())
+            clashes[text] = (frozenset(targets), f"'{text}' would name both {what[0]} and {what[1]}")
+    return clashes
 
 
 def category_filter(slug: str | None) -> tuple[str, dict[str, Any]]:
@@ -246,6 +304,8 @@ def _iter_by_category(
 def resolve_paper(reader: Reader, name: str) -> dict[str, Any]:
     """A paper named by key, Semantic Scholar id, arXiv id, or a title fragment matching one."""
     wanted = name.strip()
+    if not wanted:
+        raise InputError("the paper name is empty", hint="name a paper by its key, S2 id, arXiv id or part of its title")
     base = "SELECT p.id, p.key, p.title FROM paper p WHERE "
     for sql, value in (
         ("p.key = :v", wanted.lower()),
@@ -594,7 +654,7 @@ def export_citation_history(reader: Reader) -> list[dict[str, Any]]:
 def export_reading(reader: Reader) -> list[dict[str, Any]]:
     """Every user's reading state, each paper's users in code-point order."""
     return reader.rows(
-        f"""SELECT paper_id, user_name, status, started_at, read_at, note FROM reading
+        f"""SELECT paper_id, user_name, status, started_at, read_at, note, updated_at FROM reading
             ORDER BY paper_id, user_name{binary_order(reader)}"""
     )
 
@@ -653,7 +713,7 @@ def import_video_links(reader: Reader) -> list[dict[str, Any]]:
 
 
 def import_reading_state(reader: Reader) -> list[dict[str, Any]]:
-    return reader.rows("SELECT id, user_name, paper_id, status, started_at, read_at, note FROM reading")
+    return reader.rows("SELECT id, user_name, paper_id, status, started_at, read_at, note, updated_at FROM reading")
 
 
 def import_history_state(reader: Reader) -> list[dict[str, Any]]:

@@ -154,7 +154,8 @@ def _cell(inline: Token) -> _Cell:
         elif child.type == "image":
             cell.images.append(str(child.attrGet("src") or ""))
         elif child.type == "link_open":
-            link = _Link(str(child.attrGet("href") or ""))
+            # markdown-it gives the address percent-encoded: back to the form it was typed in
+            link = _Link(values.readable_url(str(child.attrGet("href") or "")))
             cell.links.append(link)
         elif child.type == "link_close":
             link = None

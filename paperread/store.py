@@ -26,7 +26,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, text
 from sqlmodel import Session, select
 
 from paperread import queries, values
@@ -140,14 +140,25 @@ def _category_rows(session: Session) -> list[Category]:
     return list(session.exec(select(Category).order_by(Category.position, Category.id)))
 
 
-def _category(session: Session, name: str, *, what: str = "category") -> Category:
-    """One category row, named by slug or name (a group such as 'vision' is refused)."""
+def _category(session: Session, name: str, *, what: str = "category", to_file: bool = False) -> Category:
+    """One category row, named by slug or name (a group such as 'vision' is refused).
+
+    ``to_file``: papers are to go in it, so a parent of other categories is refused too (it
+    holds no papers: see ``_check_categories``). The row is then locked (PostgreSQL) until
+    the end of the transaction, so that no sub-category is added under it meanwhile.
+    """
     slug = queries.resolve_category(session_reader(session), name)
-    row = session.exec(select(Category).where(Category.slug == slug)).first()
+    stmt = select(Category).where(Category.slug == slug)
+    row = session.exec(stmt.with_for_update(read=True) if to_file else stmt).first()
+    under = [c.slug for c in _category_rows(session) if c.slug.startswith(slug + "/")]
     if row is None:
-        under = [c.slug for c in _category_rows(session) if c.slug.startswith(slug + "/")]
         raise InputError(
             f"{what} '{name}' is a group of categories, not one category: choose one of {', '.join(under)}"
+        )
+    if to_file and under:
+        raise InputError(
+            f"{what} '{name}' is the parent of other categories and holds no papers itself: "
+            f"choose one of {', '.join(under)}"
         )
     return row
 
@@ -227,7 +238,7 @@ def add_paper(
         clean_arxiv = values.arxiv_id_from_url(clean_url)
     clean_doi = values.normalize_doi(doi) if doi else None
     clean_description = _one_line(description, "description") if description and description.strip() else None
-    cat = _category(session, category)
+    cat = _category(session, category, to_file=True)
     if key is not None:
         clean_key = values.parse_key(key)
         _check_unique_ids(session, key=clean_key)
@@ -300,7 +311,7 @@ def edit_paper(
         parsed = _optional(raw, parse)
         if parsed is not _UNSET:
             wanted[field] = parsed
-    new_category = _category(session, category) if category is not None else None
+    new_category = _category(session, category, to_file=True) if category is not None else None
     paper = _paper(session, name)
     _check_version(paper, expected_version)
     if new_category is not None:
@@ -513,15 +524,22 @@ def unmark_paper(session: Session, name: str, *, expected_version: int | None = 
 
 
 def add_category(session: Session, slug: str, *, name: str, parent: str | None = None) -> Category:
-    """A new category at the end; with ``parent`` (a category or group), its slug is parent/slug."""
+    """A new category at the end; with ``parent`` (a category or group), its slug is parent/slug.
+
+    Refused when its slug or name would name something else too, or when it would go under
+    a category that holds papers (see ``_check_categories``).
+    """
     clean = values.parse_category_slug(slug)
     clean_name = _one_line(name, "category name", max_length=CATEGORY_NAME_MAX)
+    _lock_categories(session)
     if parent is not None:
         clean = values.parse_category_slug(queries.resolve_category(session_reader(session), parent) + "/" + clean)
     existing = session.exec(select(Category).where(Category.slug == clean)).first()
     if existing is not None:
         raise ConflictError(f"category '{clean}' already exists ({existing.name})")
     _check_category_name(session, clean_name)
+    rows = _category_rows(session)
+    _check_categories(session, rows, [(c.id, c.slug, c.name) for c in rows] + [(None, clean, clean_name)])
     cat = Category(slug=clean, name=clean_name, position=_next_position(session, Category.position))
     session.add(cat)
     session.flush()
@@ -537,13 +555,70 @@ def _check_category_name(session: Session, name: str, *, other_than: int | None 
         raise ConflictError(f"category name '{name}' is already used by '{other.slug}': names are unique")
 
 
+def _lock_categories(session: Session) -> None:
+    """PostgreSQL: category writes queue up (SQLite's BEGIN IMMEDIATE already serialises
+    writers), so the checks of ``_check_categories`` stay true until the commit."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().execute(text("LOCK TABLE category IN SHARE ROW EXCLUSIVE MODE"))
+
+
+def _check_categories(
+    session: Session, before: Sequence[Category], after: Sequence[tuple[int | None, str, str]]
+) -> None:
+    """Refuse a change of the categories, ``before`` to ``after`` ((id, slug, name); a new
+    one has no id), that would break one of the rules references rely on:
+
+    - One text names one thing. A category is named by its slug, a group by the prefix of
+      its sub-categories' slugs, and both by name (``queries.resolve_category``), so a name
+      may be no other category's slug or group (case aside) and no group's "Group - ..."
+      prefix that means another (``queries.category_clashes``).
+    - A category that holds papers has no sub-categories: ``list -c gnn`` would list more
+      than ``add -c gnn`` files into. An empty category may be a parent (it names its
+      group); papers are not filed in a parent (``_category(to_file=True)``).
+
+    What was already so before the change (a catalog made by an older version) is left alone.
+    """
+    old = queries.category_clashes((c.slug, c.name) for c in before)
+    for ref, (targets, line) in queries.category_clashes((s, n) for _, s, n in after).items():
+        if ref not in old or len(targets) > len(old[ref][0]):
+            raise ConflictError(
+                line,
+                hint="categories are named by slug or by name, so a name may not be another category's slug "
+                "or a group's (in any case), nor the 'Group - ...' prefix of another group; choose another",
+            )
+
+    def parents(rows: Sequence[tuple[int | None, str]]) -> dict[int, tuple[str, str]]:
+        found: dict[int, tuple[str, str]] = {}
+        for cid, slug in rows:
+            child = next((s for _, s in rows if s.startswith(slug + "/")), None)
+            if cid is not None and child is not None:
+                found[cid] = (slug, child)
+        return found
+
+    was = parents([(c.id, c.slug) for c in before])
+    for cid, (slug, child) in parents([(cid, s) for cid, s, _ in after]).items():
+        if cid in was:
+            continue
+        session.exec(select(Category.id).where(Category.id == cid).with_for_update()).first()  # no paper comes in now
+        held = session.exec(select(func.count()).select_from(Paper).where(Paper.category_id == cid)).one()
+        if held:
+            raise ConflictError(
+                f"category '{slug}' holds {held} paper{'s' if held != 1 else ''}, "
+                f"so it cannot have sub-categories such as '{child}'",
+                hint="move its papers to another category first ('paperread category remove' with --move-to, "
+                "or 'paperread edit PAPER --category'), or choose another slug",
+            )
+
+
 def rename_category(
     session: Session, slug: str, *, name: str | None = None, new_slug: str | None = None
 ) -> list[tuple[str, str]]:
     """Give a category a new name and/or slug. A new slug for a parent (or a group such as
-    'vision') moves everything under it too. Returns (old, new) for each slug changed."""
+    'vision') moves everything under it too. Returns (old, new) for each slug changed.
+    The rules of ``_check_categories`` hold as for ``add_category``."""
     clean_name = _one_line(name, "category name", max_length=CATEGORY_NAME_MAX) if name is not None else None
     target = values.parse_category_slug(new_slug) if new_slug is not None else None
+    _lock_categories(session)
     current = queries.resolve_category(session_reader(session), slug)
     rows = _category_rows(session)
     own = next((c for c in rows if c.slug == current), None)
@@ -565,6 +640,9 @@ def rename_category(
                 raise ConflictError(f"category '{new}' already exists: choose another slug")
             if len(new) > values.CATEGORY_SLUG_MAX:
                 raise InputError(f"category slug '{new}' is longer than {values.CATEGORY_SLUG_MAX} characters")
+    new_slugs = {cat.id: new for cat, new in moves}
+    new_name = {own.id: clean_name} if own is not None and clean_name is not None else {}
+    _check_categories(session, rows, [(c.id, new_slugs.get(c.id, c.slug), new_name.get(c.id, c.name)) for c in rows])
     if own is not None and clean_name is not None and own.name != clean_name:
         own.name = clean_name
         session.add(own)
@@ -584,7 +662,7 @@ def rename_category(
 def remove_category(session: Session, slug: str, *, move_to: str | None = None) -> dict[str, Any]:
     """Delete an empty category; with ``move_to``, its papers move there first."""
     cat = _category(session, slug)
-    dest = _category(session, move_to, what="--move-to category") if move_to is not None else None
+    dest = _category(session, move_to, what="--move-to category", to_file=True) if move_to is not None else None
     if dest is not None and dest.id == cat.id:
         raise InputError(f"--move-to '{move_to}' is the category being removed: choose another one")
     papers = list(session.exec(

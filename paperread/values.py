@@ -44,7 +44,13 @@ _NON_ALNUM_RUN_RE = re.compile(r"[^a-z0-9]+")
 
 EARLIEST_YEAR = 1900
 # The largest whole number a count column holds on both back ends (PostgreSQL INTEGER).
+# Ids, limits and counts given on the command line are held to it too: SQLite refuses a
+# bound parameter beyond 64 bits and PostgreSQL one beyond INTEGER.
 COUNT_MAX = 2**31 - 1
+# The longest reader name (PAPERREAD_USER): the size of the user_name columns (models.py).
+USER_MAX = 120
+# The longest period --since/--stale-after take: now minus it must still be a date.
+PERIOD_MAX_DAYS = 36_500
 _SHOWN_MAX = 60
 
 
@@ -216,7 +222,7 @@ def normalize_url_for_match(url: str) -> str:
     paper a video's link points at. Never raises: text that is no URL just gives a string
     that matches nothing else.
     """
-    stripped = url.strip()
+    stripped = readable_url(url.strip())
     arxiv_id = arxiv_id_from_url(stripped)
     if arxiv_id is not None:
         return f"arxiv:{arxiv_id}"
@@ -230,6 +236,42 @@ def normalize_url_for_match(url: str) -> str:
     port_text = f":{port}" if port is not None else ""
     query = f"?{parts.query}" if parts.query else ""
     return f"{host}{port_text}{parts.path.rstrip('/')}{query}"
+
+
+_PERCENT_RUN_RE = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+# Characters a Markdown link must carry percent-encoded (``readme`` writes them so) although
+# they mean nothing to a URL's structure: taking them back changes no address.
+_MARKDOWN_ESCAPED = frozenset('()|<>"\\^`{}')
+
+
+def readable_url(url: str) -> str:
+    """``url`` with the percent-escapes of non-ASCII letters and of ``()|<>"\\^`{}`` decoded,
+    every other escape (``%2F``, ``%20``, ``%25``, invalid UTF-8...) kept as written: the
+    same address, in the form a person typed. So a link written to a README (encoded) and read
+    back compares equal to the stored one."""
+    if "%" not in url:
+        return url
+
+    def decode(match: re.Match[str]) -> str:
+        run = match.group(0)
+        raw = bytes.fromhex(run.replace("%", ""))
+        out, i = [], 0
+        while i < len(raw):
+            lead = raw[i]
+            size = 1 if lead < 0x80 else 2 if 0xC2 <= lead < 0xE0 else 3 if 0xE0 <= lead < 0xF0 else 4 if lead < 0xF5 else 0
+            try:
+                ch = raw[i : i + size].decode("utf-8") if size else ""
+            except UnicodeDecodeError:
+                ch = ""
+            if len(ch) == 1 and (ch in _MARKDOWN_ESCAPED or ord(ch) > 0x7F and ch.isprintable() and not ch.isspace()):
+                out.append(ch)
+                i += size
+            else:
+                out.append(run[3 * i : 3 * i + 3])
+                i += 1
+        return "".join(out)
+
+    return _PERCENT_RUN_RE.sub(decode, url)
 
 
 def _safe_port(parts: SplitResult) -> int | None:
@@ -269,12 +311,16 @@ _PERIOD_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 def parse_period(s: str) -> _dt.timedelta:
     """A span of time such as ``12h``, ``7d`` or ``2w`` (also ``s``, ``m``); a bare ``0`` is none.
 
-    Used by ``--stale-after`` and ``--since``. A number needs a unit unless it is 0.
+    Used by ``--stale-after`` and ``--since``. A number needs a unit unless it is 0; at most
+    100 years (``PERIOD_MAX_DAYS``), so that now minus the period is still a date.
     """
     match = _PERIOD_RE.fullmatch(s.strip())
     if match is None or (not match.group(2) and int(match.group(1)) != 0):
         raise InputError(f"period {_shown(s)} is not like 12h, 7d or 2w (units s, m, h, d, w; 0 for none)")
-    return _dt.timedelta(seconds=int(match.group(1)) * _PERIOD_UNITS[(match.group(2) or "s").lower()])
+    period = _dt.timedelta(seconds=int(match.group(1)) * _PERIOD_UNITS[(match.group(2) or "s").lower()])
+    if period > _dt.timedelta(days=PERIOD_MAX_DAYS):
+        raise InputError(f"period {_shown(s)} is longer than {PERIOD_MAX_DAYS}d (100 years)")
+    return period
 
 
 def format_duration(seconds: int) -> str:

@@ -418,6 +418,116 @@ def test_rename_a_parent_category_row_moves_its_children(empty_cli: Cli) -> None
     assert_refused(empty_cli, ["category", "rename", "cv", "--slug", "cv/x"], "lies under 'cv' itself")
 
 
+# ---------------------------------------------------------------------------- one text names one category
+
+
+def test_a_group_may_get_its_own_row_that_holds_no_papers(cli: Cli) -> None:
+    """An empty category may be a parent (it names its group); papers never go in one."""
+    cli.ok("category", "add", "vision", "--name", "计算机视觉")  # the group's name already: the same group
+    for ref in ("vision", "VISION", "vision/", "计算机视觉"):
+        assert len(as_json(cli.ok("list", "-c", ref, "--json"))) == 45, ref
+    assert_refused(cli, ["add", "P", "-c", "vision"], "category 'vision' is the parent of other categories")
+    assert_refused(cli, ["add", "P", "-c", "计算机视觉"], "category '计算机视觉' is the parent of other categories")
+    assert_refused(cli, ["edit", "gnn-intro", "-c", "vision"], "is the parent of other categories")
+    assert_refused(cli, ["category", "remove", "gnn", "--move-to", "vision"],
+                   "--move-to category 'vision' is the parent of other categories")
+    cli.ok("category", "add", "3d", "--parent", "vision", "--name", "计算机视觉 - 3D")  # the same group again
+    cli.ok("category", "rename", "vision", "--name", "CV")  # 'CV' is no slug; its own slug in any case is fine
+    cli.ok("category", "rename", "vision", "--slug", "cv")
+    assert len(as_json(cli.ok("list", "-c", "CV", "--json"))) == 45
+    assert {r["slug"]: r["name"] for r in as_json(cli.ok("category", "list", "--json"))}["cv"] == "CV"
+    assert show(cli, "resnet")["category"] == "cv/cnn"
+    cli.ok("category", "remove", "cv")  # the row goes, the group stays
+    assert len(as_json(cli.ok("list", "-c", "cv", "--json"))) == 45
+    assert_refused(cli, ["add", "P", "-c", "cv"], "category 'cv' is a group of categories")
+
+
+def test_legitimate_names_slugs_and_parents_still_work(cli: Cli) -> None:
+    cli.ok("category", "add", "rl", "--name", "RL")  # its own slug, upper-case
+    cli.ok("add", "Playing Atari", "-c", "RL", "--key", "dqn")
+    assert show(cli, "dqn")["category"] == "rl"
+    cli.ok("category", "add", "speech", "--name", "Speech")
+    cli.ok("category", "add", "asr", "--parent", "speech", "--name", "语音识别 - ASR")  # an empty parent
+    cli.ok("add", "Listen, Attend and Spell", "-c", "speech/asr", "--key", "las")
+    assert_refused(cli, ["category", "add", "speech", "--name", "x", "--parent", "speech/asr"],
+                   "category 'speech/asr' holds 1 paper, so it cannot have sub-categories such as 'speech/asr/speech'")
+    assert [p["key"] for p in as_json(cli.ok("list", "-c", "语音识别", "--json"))] == ["las"]
+    # A category holding papers becomes a parent once its papers have moved out.
+    cli.ok("edit", "gnn-intro", "-c", "applications")
+    cli.ok("category", "add", "x", "--parent", "gnn", "--name", "图 - X")
+    assert [r["slug"] for r in as_json(cli.ok("category", "list", "--json"))][-1] == "gnn/x"
+    # A group moves under an empty category (then its parent), or to a new slug.
+    cli.ok("category", "add", "language", "--name", "语言")
+    result = cli.ok("category", "rename", "nlp", "--slug", "language")
+    assert "'nlp/transformer' is now 'language/transformer'" in result.stderr
+    assert len(as_json(cli.ok("list", "-c", "自然语言处理", "--json"))) == 6
+    assert_refused(cli, ["add", "P", "-c", "language"], "is the parent of other categories")
+    cli.ok("category", "rename", "generative", "--name", "Generative models")
+    assert len(as_json(cli.ok("list", "-c", "Generative models", "--json"))) == 13
+
+
+def test_a_slug_that_is_another_categorys_name_is_refused(empty_cli: Cli) -> None:
+    empty_cli.ok("category", "add", "x", "--name", "Speech")
+    empty_cli.ok("category", "add", "y", "--name", "Vision - Video")  # names the group 'y' 'Vision'
+    for args, fragment in [
+        (["category", "add", "speech", "--name", "Z"],
+         "'Speech' would name both category 'speech' by its slug and category 'x' by its name"),
+        (["category", "add", "speech/z", "--name", "Z"],
+         "'Speech' would name both the group 'speech' (speech/z) and category 'x' by its name"),
+        (["category", "rename", "y", "--slug", "speech"], "'Speech' would name both category 'speech' by its slug"),
+        (["category", "add", "vision", "--name", "Z"], "'Vision' would name both category 'vision' by its slug"),
+        (["category", "add", "z", "--name", "Vision"],
+         "'Vision' would name both category 'z' by its name and the group 'y'"),
+    ]:
+        assert_refused(empty_cli, args, fragment)
+    empty_cli.ok("category", "add", "speech2", "--name", "Speech 2")
+    assert [r["slug"] for r in as_json(empty_cli.ok("category", "list", "--json"))] == ["x", "y", "speech2"]
+
+
+def _sql(cli: Cli, statement: str) -> None:
+    """Change the database behind paperread's back (a catalog an older version made)."""
+    if cli.backend == "sqlite":
+        conn = sqlite3.connect(cli.db)
+        try:
+            with conn:
+                conn.execute(statement)
+        finally:
+            conn.close()
+        return
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(cli.db)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+def test_slugs_win_over_names_in_a_catalog_that_already_has_a_clash(cli: Cli) -> None:
+    # generative comes before gnn and vision in the list: the name used to win by position.
+    _sql(cli, "UPDATE category SET name = 'gnn' WHERE slug = 'generative'")
+    _sql(cli, "UPDATE category SET name = 'vision' WHERE slug = 'optimization'")
+    assert {p["category"] for p in as_json(cli.ok("list", "-c", "gnn", "--json"))} == {"gnn"}
+    assert {p["category"] for p in as_json(cli.ok("list", "-c", "GNN", "--json"))} == {"gnn"}
+    assert len(as_json(cli.ok("list", "-c", "vision", "--json"))) == 45
+    assert_refused(cli, ["add", "P", "-c", "vision"], "category 'vision' is a group of categories")
+    assert as_json(cli.ok("add", "P", "-c", "gnn", "--json"))["category"] == "gnn"
+    # Writes that add no clash go on; one that adds to it does not; the clash can be mended.
+    cli.ok("category", "add", "rl", "--name", "强化学习")
+    assert_refused(cli, ["category", "add", "bar", "--name", "GNN"], "'GNN' would name both category 'gnn'")
+    cli.ok("category", "rename", "generative", "--name", "生成模型")
+    assert {p["category"] for p in as_json(cli.ok("list", "-c", "生成模型", "--json"))} == {"generative"}
+
+
+def test_category_help_says_what_a_name_and_slug_may_be(cli: Cli) -> None:
+    add = cli.ok("category", "add", "--help").stdout
+    assert "another category's or group's slug" in " ".join(add.split())
+    assert "holding no papers" in " ".join(add.split())
+    rename = " ".join(cli.ok("category", "rename", "--help").stdout.split())
+    assert "another category's or group's slug" in rename and "or a group (vision) for --slug" in rename
+
+
 # ---------------------------------------------------------------------------- on an empty catalog
 
 
@@ -506,6 +616,35 @@ BAD_INPUT = [
     (["category", "remove", "generative", "--move-to", "nowhere"], "unknown category 'nowhere'", 1),
     (["category", "remove", "generative", "--move-to", "vision"], "is a group of categories", 1),
     (["category", "remove", "vision"], "category 'vision' is a group of categories", 1),
+    # A name that is another category's slug, or a group's, in any case: '-c TEXT' would name two things.
+    (["category", "add", "bar", "--name", "vision"], "'vision' would name both the group 'vision' (vision/cnn,", 1),
+    (["category", "add", "bar", "--name", "Vision"], "'Vision' would name both the group 'vision'", 1),
+    (["category", "add", "bar", "--name", "vision/"], "'vision/' would name both the group 'vision'", 1),
+    (["category", "add", "bar", "--name", "gnn"],
+     "'gnn' would name both category 'gnn' by its slug and category 'bar' by its name", 1),
+    (["category", "add", "bar", "--name", "GNN"], "'GNN' would name both category 'gnn' by its slug", 1),
+    (["category", "add", "bar", "--name", "Vision/CNN"], "'Vision/CNN' would name both category 'vision/cnn'", 1),
+    (["category", "add", "bar", "--name", "计算机视觉"],
+     "'计算机视觉' would name both category 'bar' by its name and the group 'vision' (from the name '计算机视觉 - CNN')", 1),
+    (["category", "add", "asr", "--parent", "nlp", "--name", "计算机视觉 - ASR"],
+     "'计算机视觉' would name both the group 'vision' (from the name '计算机视觉 - CNN') and the group 'nlp'", 1),
+    (["category", "rename", "generative", "--name", "vision"], "'vision' would name both the group 'vision'", 1),
+    (["category", "rename", "generative", "--name", "Systems"], "'Systems' would name both category 'systems'", 1),
+    (["category", "rename", "图神经网络", "--name", "自然语言处理"], "'自然语言处理' would name both category 'gnn'", 1),
+    # A category that holds papers gets no sub-categories, by add or by moving a group under it.
+    (["category", "add", "x", "--name", "X", "--parent", "gnn"],
+     "category 'gnn' holds 1 paper, so it cannot have sub-categories such as 'gnn/x'", 1),
+    (["category", "add", "x", "--name", "X", "--parent", "图神经网络"], "category 'gnn' holds 1 paper", 1),
+    (["category", "add", "gnn/x", "--name", "X"], "category 'gnn' holds 1 paper", 1),
+    (["category", "add", "generative/gan", "--name", "GAN"], "category 'generative' holds 13 papers", 1),
+    (["category", "rename", "vision", "--slug", "gnn"],
+     "category 'gnn' holds 1 paper, so it cannot have sub-categories such as 'gnn/cnn'", 1),
+    (["category", "rename", "vision/cnn", "--slug", "gnn/cnn"],  # and 计算机视觉 would mean vision and gnn
+     "'计算机视觉' would name both the group 'gnn' (from the name '计算机视觉 - CNN') and the group 'vision'", 1),
+    (["category", "rename", "vision/cnn", "--slug", "gnn/cnn", "--name", "CNN"], "category 'gnn' holds 1 paper", 1),
+    (["category", "rename", "applications", "--slug", "vision"],
+     "category 'vision' holds 6 papers, so it cannot have sub-categories such as 'vision/cnn'", 1),
+    (["category", "rename", "gnn", "--slug", "nlp"], "category 'nlp' holds 1 paper", 1),
 ]
 
 

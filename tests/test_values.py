@@ -417,3 +417,38 @@ def test_messages_show_bad_values_on_one_line() -> None:
 def test_url_helpers_never_raise(text: str) -> None:
     values.normalize_url_for_match(text)
     values.arxiv_id_from_url(text)
+
+
+# --- links read back from a README ----------------------------------------------------------
+
+_URL_TEXT = st.lists(
+    st.sampled_from(list("abz09/-._~!$&'*+,;=:@?#%()|<>\"\\^`{}[]") + ["é", "深", "😀", "%28", "%2F", "%e6%b7%b1", "%C3", "%zz"]),
+    max_size=30,
+).map("".join)
+
+
+@given(_URL_TEXT)
+def test_a_link_written_to_a_readme_reads_back_as_the_same_address(path: str) -> None:
+    from urllib.parse import quote
+
+    from paperread.readme import _URL_SAFE
+
+    url = "https://example.org/" + path
+    written = quote(url, safe=_URL_SAFE)  # what export markdown writes
+    assert values.readable_url(written) == values.readable_url(url)
+    assert values.normalize_url_for_match(written) == values.normalize_url_for_match(url)
+    assert values.readable_url(values.readable_url(url)) == values.readable_url(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "readable"),
+    [
+        ("https://x.org/Foo_%28bar%29", "https://x.org/Foo_(bar)"),
+        ("https://x.org/%E6%B7%B1%e5%ba%a6", "https://x.org/深度"),
+        ("https://x.org/a%2Fb%20c%25d", "https://x.org/a%2Fb%20c%25d"),  # structure, space, percent: kept
+        ("https://x.org/%C3%28", "https://x.org/%C3("),  # broken UTF-8 kept as written
+        ("https://x.org/%E2%80%8B", "https://x.org/%E2%80%8B"),  # an invisible character stays encoded
+    ],
+)
+def test_readable_url_examples(url: str, readable: str) -> None:
+    assert values.readable_url(url) == readable

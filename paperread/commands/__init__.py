@@ -7,7 +7,7 @@ the command that needs it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -16,6 +16,11 @@ import typer
 
 from paperread.config import Target, current_user, resolve_target
 from paperread.db import Reader
+from paperread.errors import InputError
+
+# values.COUNT_MAX (values itself is not imported on the read path: it costs milliseconds).
+# The largest id, limit or count the command line takes; tests check that the two agree.
+COUNT_MAX = 2**31 - 1
 
 
 @dataclass
@@ -119,6 +124,97 @@ def complete_video(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]
         r.close()
 
 
+# ---------------------------------------------------------------------------- checks
+#
+# Typer callbacks run while the command line is parsed: before the command opens (or
+# creates) a database, so a refused value leaves nothing written. An InputError raised
+# here is reported like any other (one line, exit 1); during Tab completion click ignores it.
+
+
+def not_blank(what: str, accepted: str) -> Callable[[Any], Any]:
+    """A callback refusing an empty or blank value: ``what`` names it, ``accepted`` says what to give."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            raise InputError(f"{what} {value!r} is empty: give {accepted}")
+        return value
+
+    return check
+
+
+_check_paper = not_blank("paper", "its key, Semantic Scholar id, arXiv id or a title fragment")
+_check_category = not_blank("category", "a category slug (e.g. vision/cnn) or its name")
+_VIDEO_HINT = "name a video by the id 'paperread videos' shows, or by its bilibili BV id"
+
+
+def _check_video(value: Any) -> Any:
+    """A video id must fit the id column: a longer number would overflow the query."""
+    if not isinstance(value, str):
+        return value
+    wanted = value.strip()
+    if not wanted:
+        raise InputError(f"video {value!r} is empty: give the id 'paperread videos' shows or a bilibili BV id")
+    digits = wanted.lstrip("0")  # a length first: int() refuses more than 4,300 digits
+    if wanted.isascii() and wanted.isdigit() and (len(digits) > 10 or int(digits or "0") > COUNT_MAX):
+        shown = wanted if len(wanted) <= 40 else wanted[:39] + "…"
+        raise InputError(
+            f"video '{shown}' is neither a video id (a whole number up to {COUNT_MAX}) nor a bilibili BV id",
+            hint=_VIDEO_HINT,
+        )
+    return value
+
+
+def year_value(value: str | int) -> int:
+    """Typer parser for a year option: what ``values.parse_year`` accepts (1900 to next year)."""
+    from paperread.values import parse_year
+
+    return parse_year(value)
+
+
+def bound_whole_numbers(command: Any) -> None:
+    """Hold every whole-number range option and argument of ``command`` (and its subcommands)
+    to 0..COUNT_MAX unless it declares a narrower range.
+
+    Each ends up as a bound SQL parameter, where a larger number is an OverflowError on
+    SQLite and an out-of-range error on PostgreSQL. Done once on the click command tree, so
+    an option declared later cannot forget its ceiling; the error is click's one line naming
+    the value and the range ("... is not in the range 1<=x<=2147483647", exit 2). Typer
+    makes a range only of an ``int`` declared with ``min=`` or ``max=``: declare each with
+    one (``min=0`` at least); tests/test_hostile_inputs.py fails on a plain ``int``.
+    """
+    for param in getattr(command, "params", ()):
+        kind = param.type
+        # click's IntRange, found by shape: Typer bundles its own click and exports neither.
+        if hasattr(kind, "max") and any(c.__name__ == "IntParamType" for c in type(kind).__mro__):
+            if kind.max is None:
+                kind.max = COUNT_MAX
+            if kind.min is None:
+                kind.min = 0
+    for sub in (getattr(command, "commands", None) or {}).values():
+        bound_whole_numbers(sub)
+
+
+def read_input(file: str, what: str, hint: str) -> bytes:
+    """The bytes of ``file`` ('-': standard input) that a command reads; ``what`` names it in
+    the one-line error ("file", "note file") and ``hint`` says what to give instead."""
+    import os
+    import sys
+
+    if not file.strip():
+        raise InputError(f"{what} name {file!r} is empty", hint=hint)
+    if file == "-":
+        return sys.stdin.buffer.read()
+    try:
+        with open(os.path.expanduser(file), "rb") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        raise InputError(f"{what} '{file}' does not exist") from None
+    except IsADirectoryError:
+        raise InputError(f"{what} '{file}' is a folder, not a file") from None
+    except OSError as exc:
+        raise InputError(f"cannot read the {what} '{file}': {exc.strerror or exc}") from None
+
+
 # ---------------------------------------------------------------------------- options
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (for scripts) instead of a table.")]
@@ -128,6 +224,7 @@ CategoryOpt = Annotated[
         "--category", "-c",
         help="A category slug (a parent such as 'vision' selects everything under it) or its name.",
         autocompletion=complete_category,
+        callback=_check_category,
     ),
 ]
 PaperArg = Annotated[
@@ -135,6 +232,7 @@ PaperArg = Annotated[
     typer.Argument(
         help="A paper: its key, Semantic Scholar id, arXiv id, or a title fragment matching one paper.",
         autocompletion=complete_paper,
+        callback=_check_paper,
         show_default=False,
     ),
 ]
@@ -144,6 +242,7 @@ VideoArg = Annotated[
     typer.Argument(
         help="A video: the id 'paperread videos' shows, or its bilibili BV id.",
         autocompletion=complete_video,
+        callback=_check_video,
         show_default=False,
     ),
 ]

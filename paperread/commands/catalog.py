@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from paperread import output, queries
-from paperread.commands import CategoryOpt, JsonOpt, PaperArg, reader, state, usage_error
+from paperread.commands import CategoryOpt, JsonOpt, PaperArg, not_blank, reader, state, usage_error, year_value
 
 
 class Sort(str, Enum):
@@ -32,9 +32,17 @@ def list_papers(
         bool | None,
         typer.Option("--recorded/--not-recorded", help="Only papers a video has (or has not) covered.", show_default=False),
     ] = None,
-    year: Annotated[int | None, typer.Option("--year", help="Only papers from this year.")] = None,
-    since: Annotated[int | None, typer.Option("--since", help="Only papers from this year on.")] = None,
-    search: Annotated[str | None, typer.Option("--search", "-s", help="Only papers matching this text.")] = None,
+    year: Annotated[
+        int | None, typer.Option("--year", parser=year_value, metavar="YEAR", help="Only papers from this year.")
+    ] = None,
+    since: Annotated[
+        int | None, typer.Option("--since", parser=year_value, metavar="YEAR", help="Only papers from this year on.")
+    ] = None,
+    search: Annotated[
+        str | None,
+        typer.Option("--search", "-s", help="Only papers matching this text.",
+                     callback=not_blank("search text", "some text to find")),
+    ] = None,
     read: Annotated[bool, typer.Option("--read", help="Only papers you have read.")] = False,
     unread: Annotated[bool, typer.Option("--unread", help="Only papers you have not read yet.")] = False,
     reading: Annotated[bool, typer.Option("--reading", help="Only papers you are reading now.")] = False,
@@ -48,10 +56,11 @@ def list_papers(
     if sum((read, unread, reading)) > 1:
         usage_error("choose one of --read, --unread and --reading")
     status = "read" if read else "unread" if unread else "reading" if reading else None
+    user = state(ctx).user  # a bad PAPERREAD_USER is refused before a database is opened (or made)
     with reader(ctx) as r:
         slug = queries.resolve_category(r, category) if category else None
         rows = queries.iter_papers(
-            r, user=state(ctx).user, category=slug, recorded=recorded, year=year, since=since,
+            r, user=user, category=slug, recorded=recorded, year=year, since=since,
             search=search, read_status=status, sort=sort.value, limit=limit,
         )
         output.papers(rows, as_json=as_json)
@@ -67,9 +76,10 @@ def search(
     """Find papers by text (full-text index on SQLite)."""
     if not text.strip():
         usage_error("search needs some text")
+    user = state(ctx).user
     with reader(ctx) as r:
         slug = queries.resolve_category(r, category) if category else None
-        rows = queries.iter_papers(r, user=state(ctx).user, category=slug, search=text, limit=limit)
+        rows = queries.iter_papers(r, user=user, category=slug, search=text, limit=limit)
         shown = output.papers(rows, as_json=as_json)
     if not shown and not as_json:
         output.message(f"no paper matches '{text}'")
@@ -77,9 +87,10 @@ def search(
 
 def show(ctx: typer.Context, paper: PaperArg, as_json: JsonOpt = False) -> None:
     """Everything about one paper: links, ids, videos, citations, your note."""
+    user = state(ctx).user
     with reader(ctx) as r:
         found = queries.resolve_paper(r, paper)
-        detail = queries.paper_detail(r, found["id"], user=state(ctx).user)
+        detail = queries.paper_detail(r, found["id"], user=user)
     output.paper_detail(detail, as_json=as_json)
 
 
@@ -93,8 +104,9 @@ def videos(ctx: typer.Context, category: CategoryOpt = None, as_json: JsonOpt = 
 
 def stats(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """How much of the list is recorded, overall and per category, and how far you are."""
+    user = state(ctx).user
     with reader(ctx) as r:
-        data = queries.stats(r, user=state(ctx).user)
+        data = queries.stats(r, user=user)
     output.stats(data, as_json=as_json)
 
 

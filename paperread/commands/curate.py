@@ -57,6 +57,10 @@ VideoUrlOpt = Annotated[
     str | None, typer.Option("--url", help="A link that goes with the video (http or https).", show_default=False)
 ]
 
+CategoryNameHelp = (
+    "unique, and not another category's or group's slug in any case (slugs and names both name categories)"
+)
+
 NewCategoryOpt = Annotated[
     str,
     typer.Option(
@@ -385,15 +389,24 @@ category_app = typer.Typer(help="Add, rename, remove and list categories.", no_a
 @category_app.command("add")
 def category_add(
     ctx: typer.Context,
-    slug: Annotated[str, typer.Argument(help="Its slug: lowercase words, e.g. cnn or vision/cnn.", show_default=False)],
-    name: Annotated[str, typer.Option("--name", help="Its name as the README shows it.", show_default=False)],
+    slug: Annotated[
+        str, typer.Argument(help="Its slug: lowercase words, e.g. cnn or vision/cnn, not another category's name.",
+                            show_default=False),
+    ],
+    name: Annotated[
+        str, typer.Option("--name", help=f"Its name as the README shows it: {CategoryNameHelp}.", show_default=False)
+    ],
     parent: Annotated[
         str | None,
-        typer.Option("--parent", help="Put it under this category or group: the slug becomes PARENT/SLUG.",
-                     autocompletion=complete_category, show_default=False),
+        typer.Option("--parent", help="Put it under this group, or a category holding no papers: the slug becomes "
+                     "PARENT/SLUG.", autocompletion=complete_category, show_default=False),
     ] = None,
 ) -> None:
-    """Add a category (at the end of the list)."""
+    """Add a category (at the end of the list).
+
+    A category is named by its slug or its name, so neither may name another category or
+    group; a category holding papers gets no sub-categories, and a parent holds no papers.
+    """
     from paperread import store
 
     with writer(ctx) as session:
@@ -413,14 +426,21 @@ def category_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 @category_app.command("rename")
 def category_rename(
     ctx: typer.Context,
-    slug: SlugArg,
-    name: Annotated[str | None, typer.Option("--name", help="A new name.", show_default=False)] = None,
+    slug: Annotated[
+        str,
+        typer.Argument(help="A category, its slug (vision/cnn) or its name; or a group (vision) for --slug.",
+                       autocompletion=complete_category, show_default=False),
+    ],
+    name: Annotated[
+        str | None, typer.Option("--name", help=f"A new name: {CategoryNameHelp}.", show_default=False)
+    ] = None,
     new_slug: Annotated[
         str | None,
-        typer.Option("--slug", help="A new slug; the categories under it move along.", show_default=False),
+        typer.Option("--slug", help="A new slug, not another category's name nor under a category holding papers; "
+                     "the categories under it move along.", show_default=False),
     ] = None,
 ) -> None:
-    """Rename a category: its name, its slug, or both."""
+    """Rename a category: its name, its slug, or both (the rules of 'category add' hold)."""
     from paperread import store
 
     if name is None and new_slug is None:

@@ -11,14 +11,13 @@ This module is imported on every run: the format code is imported inside the com
 
 from __future__ import annotations
 
-import sys
 from enum import Enum
 from typing import Annotated
 
 import typer
 
 from paperread import output
-from paperread.commands import reader, writer
+from paperread.commands import read_input, reader, writer
 
 
 class Format(str, Enum):
@@ -62,26 +61,15 @@ def import_file(
     """Import a catalog file: add what is new, update what changed, keep everything else.
 
     Papers are matched by Semantic Scholar id, else link, arXiv id or DOI, else key; videos by
-    bilibili id, else date and title. Importing the same file twice changes nothing. Your
-    reading state, notes and citation history stay, and fields the file does not carry (a
-    README has no authors or citations) are left as they are. Papers that are in the catalog
-    but not in the file are kept (and listed) unless --prune.
+    bilibili id, else date and title. Importing the same file twice changes nothing. Fields the
+    file does not carry (a README has no authors, citations or notes) are left as they are; a
+    JSON export restores the reading state and notes it holds, but never over newer ones. Papers
+    that are in the catalog but not in the file are kept (and listed) unless --prune.
     """
     from paperread.errors import InputError
 
     source, name = ("standard input", None) if file == "-" else (file, file)
-    if file == "-":
-        data = sys.stdin.buffer.read()
-    else:
-        try:
-            with open(file, "rb") as fh:
-                data = fh.read()
-        except FileNotFoundError:
-            raise InputError(f"file '{file}' does not exist") from None
-        except IsADirectoryError:
-            raise InputError(f"'{file}' is a folder, not a file") from None
-        except OSError as exc:
-            raise InputError(f"cannot read '{file}': {exc.strerror or exc}") from None
+    data = read_input(file, "file", "give the file to import, or '-' for standard input")
     from paperread import formats
     from paperread.exchange import import_parsed, paused_gc
 
@@ -118,7 +106,8 @@ def export(
     """
     from paperread import formats
 
-    with reader(ctx) as r, output.data_output(out) as stream:
+    # The output path is checked (and its temporary file made) before the database is opened.
+    with output.data_output(out) as stream, reader(ctx) as r:
         counts = formats.write(fmt.value, r, stream)
     output.exported(fmt.value, counts, out)
 

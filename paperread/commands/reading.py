@@ -10,13 +10,16 @@ through ``paperread.store`` (imported inside the command); ``open`` is a read.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from paperread import output, queries
-from paperread.commands import PaperArg, VideoArg, reader, state, usage_error, writer
-from paperread.errors import InputError, NotFoundError, PaperreadError
+from paperread.commands import PaperArg, VideoArg, read_input, reader, state, usage_error, writer
+from paperread.errors import ConflictError, InputError, NotFoundError, PaperreadError
 
 ReadDateOpt = Annotated[
     str | None,
@@ -27,8 +30,9 @@ ReadDateOpt = Annotated[
 def _status(ctx: typer.Context, paper: str, status: str | None, date: str | None = None) -> dict:
     from paperread import store
 
+    user = state(ctx).user  # a bad PAPERREAD_USER is refused before a database is opened (or made)
     with writer(ctx) as session:
-        return store.set_status(session, paper, user=state(ctx).user, status=status, date=date)
+        return store.set_status(session, paper, user=user, status=status, date=date)
 
 
 def read(ctx: typer.Context, paper: PaperArg, date: ReadDateOpt = None) -> None:
@@ -58,8 +62,9 @@ def watched(
     """Mark a video as watched (by you); stats shows the video time you have left."""
     from paperread import store
 
+    user = state(ctx).user
     with writer(ctx) as session:
-        s = store.set_watched(session, video, user=state(ctx).user, watched=not undo)
+        s = store.set_watched(session, video, user=user, watched=not undo)
     what = f"video {s['id']} '{s['title']}'"
     if undo:
         output.message(f"{what} is not watched" if s["changed"] else f"{what} was not watched")
@@ -74,16 +79,28 @@ def note(
                                              show_default=False)] = None,
     append: Annotated[str | None, typer.Option("--append", help="Add this text at the end of the note.",
                                                show_default=False)] = None,
+    file: Annotated[
+        str | None,
+        typer.Option("--file", help="Replace the note with the text of FILE ('-' reads standard input; "
+                     "an empty file clears it).", metavar="FILE", show_default=False),
+    ] = None,
 ) -> None:
-    """Write your Markdown note on a paper: in $VISUAL or $EDITOR, or with --text/--append.
+    """Write your Markdown note on a paper: in $VISUAL or $EDITOR, or with --text/--append/--file.
 
-    'paperread show' renders it, and 'search' finds words in it.
+    'paperread show' renders it, and 'search' finds words in it. When saving an edited note
+    fails (the note changed meanwhile, say), what you wrote is kept in a file that the error
+    names; 'paperread note PAPER --file FILE' saves it.
     """
     from paperread import store
 
+    given = [name for name, value in (("--text", text), ("--append", append), ("--file", file)) if value is not None]
+    if len(given) > 1:
+        usage_error(f"{' and '.join(given)} do not go together")
+    if file is not None:
+        text = _read_note_file(file)
+    for given_text in (text, append):
+        _check_note_text(given_text)
     user = state(ctx).user
-    if text is not None and append is not None:
-        usage_error("--text and --append do not go together")
     if text is not None or append is not None:
         with writer(ctx) as session:
             key, _ = store.note_of(session, paper, user=user)
@@ -95,13 +112,51 @@ def note(
         found = queries.resolve_paper(r, paper)
         before = queries.paper_detail(r, found["id"], user=user)["note"]
     key = found["key"]
-    after = edit_text(before or "", name=key)
-    if after == (before or "") or after.rstrip("\n") == (before or "").rstrip("\n"):
-        output.message(f"your note on '{key}' is unchanged; nothing written")
-        return
-    with writer(ctx) as session:
-        changed = store.set_note(session, key, user=user, text=after, expected=before)
+    with edited_text(before or "", name=key, paperread=_paperread_command(ctx)) as after:
+        if after == (before or "") or after.rstrip("\n") == (before or "").rstrip("\n"):
+            output.message(f"your note on '{key}' is unchanged; nothing written")
+            return
+        _check_note_text(after)
+        with writer(ctx) as session:
+            # By key: were the paper removed or renamed meanwhile, the key could now name
+            # another paper as a title fragment ('vit' -> 'groupvit').
+            if store.note_of(session, key, user=user)[0] != key:
+                raise _PaperGone(
+                    f"paper '{key}' was removed or renamed while its note was being edited; nothing was written"
+                )
+            changed = store.set_note(session, key, user=user, text=after, expected=before)
     _noted(key, changed, cleared=not after.strip())
+
+
+class _PaperGone(NotFoundError):
+    """The paper being noted is no longer under its key: its kept note names no paper to save on."""
+
+
+def _check_note_text(text: str | None) -> None:
+    """A NUL character: PostgreSQL cannot store it in text, so neither back end takes it."""
+    if text is not None and "\x00" in text:
+        raise InputError("the note holds a NUL character (\\x00), which a note cannot store; nothing was written")
+
+
+def _read_note_file(file: str) -> str:
+    """The text of ``note --file``: a UTF-8 file, or standard input for '-'."""
+    data = read_input(file, "note file", "give the file holding the note, or '-' for standard input")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        shown = "standard input" if file == "-" else f"note file '{file}'"
+        raise InputError(f"{shown} is not UTF-8 text; your note was left as it was") from None
+
+
+def _paperread_command(ctx: typer.Context) -> str:
+    """'paperread', with the --db given (a password masked) for commands the user is told to run."""
+    import shlex
+
+    if state(ctx).db is None:
+        return "paperread"
+    target = state(ctx).target
+    db = str(target.sqlite_path) if target.sqlite_path is not None else target.display
+    return shlex.join(["paperread", "--db", db])
 
 
 def _noted(key: str, changed: bool, *, cleared: bool) -> None:
@@ -118,16 +173,23 @@ def editor_command() -> str:
     return os.environ.get("VISUAL") or os.environ.get("EDITOR") or ("notepad" if os.name == "nt" else "vi")
 
 
-def edit_text(text: str, *, name: str) -> str:
-    """Let the user edit ``text`` in their editor, in a temporary Markdown file; the result.
+@contextmanager
+def edited_text(text: str, *, name: str, paperread: str = "paperread") -> Iterator[str]:
+    """Let the user edit ``text`` in their editor, in a temporary Markdown file ``NAME.md``;
+    the block gets what they saved.
 
     The editor command may carry arguments ("code --wait"). An editor that cannot be
     started or exits non-zero raises a PaperreadError: nothing is to be written then.
+    The file is deleted when the block is done. When anything fails once the editor has run
+    (it exits non-zero, the note changed meanwhile, the write fails) and the file holds
+    something other than ``text``, the file is kept instead, and the error's hint names it
+    and the command that saves it (``paperread`` is how to call paperread, with its --db):
+    what the user typed is never lost.
     """
     import shlex
+    import shutil
     import subprocess
     import tempfile
-    from pathlib import Path
 
     command = editor_command()
     try:
@@ -136,8 +198,9 @@ def edit_text(text: str, *, name: str) -> str:
         raise InputError(f"editor command '{command}' cannot be parsed ({exc})", hint="check VISUAL and EDITOR") from None
     if not argv:
         raise InputError("editor command '' is empty", hint="set VISUAL or EDITOR to your editor, e.g. 'nano'")
-    with tempfile.TemporaryDirectory(prefix="paperread-") as folder:
-        path = Path(folder) / f"{name}.md"
+    folder = Path(tempfile.mkdtemp(prefix="paperread-"))
+    path = folder / f"{name}.md"
+    try:
         path.write_text(text, encoding="utf-8")
         try:
             result = subprocess.run([*argv, str(path)], check=False)
@@ -151,9 +214,40 @@ def edit_text(text: str, *, name: str) -> str:
                 f"editor '{command}' exited with status {result.returncode}; your note was left as it was"
             )
         try:
-            return path.read_text(encoding="utf-8")
+            edited = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             raise InputError("the edited note is not UTF-8 text; your note was left as it was") from None
+        yield edited
+    except BaseException as exc:
+        if _holds_other_text(path, text):
+            _tell_kept(exc, path, name=name, paperread=paperread)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _holds_other_text(path: Path, text: str) -> bool:
+    try:
+        return path.read_bytes() != text.encode("utf-8")
+    except OSError:  # the editor removed or renamed it: nothing to keep
+        return False
+
+
+def _tell_kept(exc: BaseException, path: Path, *, name: str, paperread: str) -> None:
+    """Name the kept file in the error's hint (or, for an unexpected error, on a line of its own)."""
+    import shlex
+
+    kept = f"what you wrote is kept in {path}"
+    retry = f"{paperread} note {name} --file {shlex.quote(str(path))}"
+    if isinstance(exc, _PaperGone):
+        exc.hint = f"{kept}; to save it on a paper: '{paperread} note KEY --file {shlex.quote(str(path))}'"
+    elif isinstance(exc, ConflictError):
+        exc.hint = f"{kept}; see the note as it is now with '{paperread} show {name}', then save yours with '{retry}'"
+    elif isinstance(exc, PaperreadError):
+        exc.hint = "; ".join(part for part in (kept, exc.hint, f"to save it: '{retry}'") if part)
+    else:
+        output.message(f"{kept}; to save it: '{retry}'")
 
 
 def open_link(
@@ -168,9 +262,10 @@ def open_link(
     """
     from paperread.values import bilibili_url, youtube_url, zhihu_url
 
+    user = state(ctx).user
     with reader(ctx) as r:
         found = queries.resolve_paper(r, paper)
-        detail = queries.paper_detail(r, found["id"], user=state(ctx).user)
+        detail = queries.paper_detail(r, found["id"], user=user)
     key = detail["key"]
     if video:
         if not detail["videos"]:
