@@ -31,6 +31,7 @@ PG_CONNECT_TIMEOUT_S = 10
 # Held (per transaction) by whoever creates or upgrades the schema on a PostgreSQL server,
 # so two people running `init` or `db upgrade` at once queue instead of colliding.
 PG_SCHEMA_LOCK = 0x70617065  # "pape"
+PG_PAPER_IDS_LOCK = 0x69647321  # "ids!": store.hold_paper_ids
 
 
 def make_engine(target: Target) -> Engine:
@@ -262,8 +263,22 @@ def _require_current(target: Target) -> None:
 
 
 def check_database(target: Target) -> None:
-    """Raise DatabaseError unless the schema is current and SQLite's checks pass."""
+    """Raise DatabaseError unless the schema is current, no arXiv id or DOI is on two papers,
+    and SQLite's checks pass."""
     _require_current(target)
+    with _transaction(target) as conn:
+        for column, label in (("arxiv_id", "arXiv id"), ("doi", "DOI")):
+            twice = conn.exec_driver_sql(
+                f"SELECT {column}, MIN(key), MAX(key), COUNT(*) FROM paper WHERE {column} IS NOT NULL "
+                f"GROUP BY {column} HAVING COUNT(*) > 1 ORDER BY {column}"
+            ).all()
+            if twice:
+                value, first, last, count = twice[0]
+                more = f" (and {len(twice) - 1} more {label}s)" if len(twice) > 1 else ""
+                raise DatabaseError(
+                    f"database '{target.display}': {label} {value} is on {count} papers ({first}, {last}){more}",
+                    hint=f"keep it on one: paperread edit {last} --{'arxiv' if column == 'arxiv_id' else 'doi'} ''",
+                )
     if target.sqlite_path is not None:
         with _transaction(target) as conn:
             result = conn.exec_driver_sql("PRAGMA quick_check").scalar()

@@ -143,6 +143,9 @@ class S2Config:
         for name, ok, rule in checks:
             if not ok:
                 raise ValueError(f"{name} must be {rule}, not {getattr(self, name)!r}")
+        # The key goes in a header: visible ASCII only. Never shown, not even when refused.
+        if self.api_key is not None and not (self.api_key.isascii() and self.api_key.isprintable()):
+            raise ValueError("the API key holds a character an HTTP header cannot carry (the key is not shown)")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> S2Config:
@@ -168,7 +171,7 @@ class S2Config:
         except ValueError as exc:
             raise InputError(
                 f"bad Semantic Scholar setting: {exc}",
-                hint="check PAPERREAD_S2_URL, PAPERREAD_S2_INTERVAL, PAPERREAD_S2_TIMEOUT and PAPERREAD_S2_BACKOFF",
+                hint="check S2_API_KEY, PAPERREAD_S2_URL, PAPERREAD_S2_INTERVAL, PAPERREAD_S2_TIMEOUT and PAPERREAD_S2_BACKOFF",
             ) from None
 
 

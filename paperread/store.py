@@ -183,10 +183,25 @@ def _taken(session: Session, column: Any, value: Any, *, other_than: int | None 
     return session.exec(stmt).first()
 
 
+def hold_paper_ids(conn: Any) -> None:
+    """On PostgreSQL, make this transaction the only one giving papers arXiv ids and DOIs until
+    it ends: unlike keys and S2 ids, those two have no unique constraint, so two writers could
+    each find one free and both take it. An advisory lock, so no other write waits for it;
+    every writer that assigns those ids (add, edit, import, sync) takes it before it locks any
+    row or table, so no two of them wait for each other in a cycle. (SQLite's BEGIN IMMEDIATE
+    already serialises writers.)"""
+    if conn.dialect.name == "postgresql":
+        from paperread.engine import PG_PAPER_IDS_LOCK
+
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_PAPER_IDS_LOCK})
+
+
 def _check_unique_ids(
     session: Session, *, key: Any = _UNSET, s2_id: Any = _UNSET, arxiv_id: Any = _UNSET, doi: Any = _UNSET,
     other_than: int | None = None,
 ) -> None:
+    if any(value not in (_UNSET, None) for value in (arxiv_id, doi)):
+        hold_paper_ids(session.connection())  # (a no-op when this transaction holds it already)
     for column, value, label in (
         (Paper.key, key, "key"),
         (Paper.s2_id, s2_id, "Semantic Scholar id"),
@@ -312,6 +327,8 @@ def edit_paper(
         if parsed is not _UNSET:
             wanted[field] = parsed
     new_category = _category(session, category, to_file=True) if category is not None else None
+    if wanted.get("arxiv_id") or wanted.get("doi"):
+        hold_paper_ids(session.connection())  # before the paper's row lock (see hold_paper_ids)
     paper = _paper(session, name)
     _check_version(paper, expected_version)
     if new_category is not None:

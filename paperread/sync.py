@@ -411,6 +411,10 @@ def _apply(conn: Connection, found: list[tuple[int, str, str, S2Paper]], report:
     """
     now = utcnow()
     ids = [pid for pid, *_ in found]
+    if any(rec.arxiv_id or rec.doi for *_, rec in found):
+        from paperread.store import hold_paper_ids
+
+        hold_paper_ids(conn)  # the arXiv ids and DOIs filled in below stay each paper's own
     stmt = select(
         PAPER.c.id, PAPER.c.key, PAPER.c.s2_id, PAPER.c.citation_count, PAPER.c.year, PAPER.c.arxiv_id,
         PAPER.c.doi, PAPER.c.authors, PAPER.c.venue, PAPER.c.publication_date,

@@ -301,3 +301,26 @@ def test_closed_pipe_ends_quietly(db_path: Path) -> None:
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 141
     assert stderr == ""
+
+
+def test_db_check_finds_an_arxiv_id_or_doi_on_two_papers(cli: Cli) -> None:
+    """A catalog written before writers were serialised on PostgreSQL may hold such twins:
+    'db check' names them and how to mend it."""
+    from sqlalchemy import text
+
+    from paperread.config import resolve_target
+    from paperread.engine import make_engine
+
+    cli.ok("db", "check")
+    engine = make_engine(resolve_target(cli.db))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE paper SET doi = '10.1234/twin' WHERE key IN ('resnet', 'vgg')"))
+    engine.dispose()
+    result = cli("db", "check")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"error: database '{cli.db}': DOI 10.1234/twin is on 2 papers (resnet, vgg)",
+        "hint: keep it on one: paperread edit vgg --doi ''",
+    ]
+    cli.ok("edit", "vgg", "--doi", "")
+    cli.ok("db", "check")

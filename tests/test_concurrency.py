@@ -16,6 +16,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT, Cli
 from tests.fake_s2 import FakeS2Server
 
@@ -184,3 +186,51 @@ def test_two_adds_of_one_key_at_once_one_is_refused(cli: Cli, backend: str) -> N
     assert result.stderr.startswith("error: ")
     assert "same-key" in result.stderr or "at the same time" in result.stderr
     assert _json(cli.ok("show", "same-key", "--json"))["title"] == "First of two"
+
+
+@pytest.mark.parametrize(("option", "value", "label"), [("--arxiv", "2401.00001", "arXiv id"), ("--doi", "10.1234/abc", "DOI")])
+def test_two_adds_of_one_arxiv_id_or_doi_at_once_one_is_refused(
+    cli: Cli, backend: str, option: str, value: str, label: str
+) -> None:
+    """No unique constraint holds arXiv ids and DOIs, so the check must not race: on
+    PostgreSQL the second writer waits for the first (a table lock) and then finds the id
+    taken; SQLite's writer lock does the same. One paper has it, the other add is refused."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    from paperread import store
+    from paperread.config import resolve_target
+    from paperread.engine import make_engine, open_write_session
+
+    target = resolve_target(cli.db)
+    second: dict = {}
+    with open_write_session(target) as session:
+        store.add_paper(session, "First of two", category="gnn", key="first", **{option[2:]: value})
+        session.flush()
+        thread = threading.Thread(
+            target=lambda: second.update(result=cli("add", "Second of two", "-c", "gnn", "--key", "second", option, value))
+        )
+        thread.start()
+        if backend == "postgresql":  # hold the first transaction until the second waits on it
+            probe = make_engine(target)
+            deadline = time.time() + 30
+            waiting = text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            with probe.connect() as conn:
+                while time.time() < deadline and not conn.execute(waiting).scalar():
+                    conn.rollback()
+                    time.sleep(0.05)
+            probe.dispose()
+            assert time.time() < deadline, "the second add never waited for the first"
+        else:
+            time.sleep(0.5)
+    thread.join(timeout=60)
+    result = second["result"]
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith(f"error: {label} '{value}' is already taken by paper 'first'")
+    papers = _json(cli.ok("list", "--json"))
+    assert [p["key"] for p in papers if value in (p["arxiv_id"], p["doi"])] == ["first"]
+    assert "second" not in {p["key"] for p in papers}

@@ -333,6 +333,21 @@ def test_a_refused_key_is_reported_stores_nothing_and_never_shows_the_key(
         assert KEY not in text
 
 
+@pytest.mark.parametrize("bad", ["SECRET\nxyzzy", "SECRETéxyzzy", "SECRET\txyzzy"])
+def test_a_key_no_header_can_carry_is_refused_without_showing_it(
+    cli: Cli, served: list[dict], s2, monkeypatch, tmp_path: Path, bad: str
+) -> None:
+    monkeypatch.setenv("S2_API_KEY", bad)
+    log = tmp_path / "sync.log"
+    result = cli("sync-citations", "--log", str(log))
+    assert result.exit_code == 1 and not s2.requests
+    assert result.stderr.splitlines()[0] == (
+        "error: bad Semantic Scholar setting: the API key holds a character an HTTP header cannot carry (the key is not shown)"
+    )
+    for text in (result.stdout, result.stderr, log.read_text()):
+        assert "SECRET" not in text and "xyzzy" not in text
+
+
 def test_the_key_reaches_no_output_log_or_database(cli: Cli, served: list[dict], s2, monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv("S2_API_KEY", KEY)
     s2.expected_key = KEY
