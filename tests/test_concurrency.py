@@ -144,18 +144,38 @@ def test_concurrent_writers_and_a_sync_lose_no_write(cli: Cli, fake_s2: FakeS2Se
     assert all("changed since it was read" in o for o in outcomes if o != "written")
 
 
+def _until_the_second_waits(target, backend: str) -> None:
+    """Hold the first transaction until the second writer waits on it (PostgreSQL: seen in
+    pg_stat_activity; SQLite: a moment, its busy timeout does the waiting)."""
+    import time
+
+    from sqlalchemy import text
+
+    from paperread.engine import make_engine
+
+    if backend != "postgresql":
+        time.sleep(0.5)
+        return
+    probe = make_engine(target)
+    deadline = time.time() + 30
+    waiting = text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
+    with probe.connect() as conn:
+        while time.time() < deadline and not conn.execute(waiting).scalar():
+            conn.rollback()  # a new snapshot of pg_stat_activity each time
+            time.sleep(0.05)
+    probe.dispose()
+    assert time.time() < deadline, "the second add never waited for the first"
+
+
 def test_two_adds_of_one_key_at_once_one_is_refused(cli: Cli, backend: str) -> None:
     """Both writers check that the key is free before either has committed; the second
     insert meets the first on the unique index (PostgreSQL) or waits for its lock and then
     sees the key taken (SQLite). Either way: one paper, and one clear refusal, exit 1."""
     import threading
-    import time
-
-    from sqlalchemy import text
 
     from paperread import store
     from paperread.config import resolve_target
-    from paperread.engine import make_engine, open_write_session
+    from paperread.engine import open_write_session
 
     target = resolve_target(cli.db)
     second: dict = {}
@@ -166,20 +186,7 @@ def test_two_adds_of_one_key_at_once_one_is_refused(cli: Cli, backend: str) -> N
             target=lambda: second.update(result=cli("add", "Second of two", "-c", "gnn", "--key", "same-key"))
         )
         thread.start()
-        if backend == "postgresql":  # hold the first transaction until the second waits on it
-            probe = make_engine(target)
-            deadline = time.time() + 30
-            waiting = text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            with probe.connect() as conn:
-                while time.time() < deadline and not conn.execute(waiting).scalar():
-                    conn.rollback()  # a new snapshot of pg_stat_activity each time
-                    time.sleep(0.05)
-            probe.dispose()
-            assert time.time() < deadline, "the second add never waited for the first"
-        else:
-            time.sleep(0.5)
+        _until_the_second_waits(target, backend)
     thread.join(timeout=60)
     result = second["result"]
     assert result.exit_code == 1, result.output
@@ -196,13 +203,10 @@ def test_two_adds_of_one_arxiv_id_or_doi_at_once_one_is_refused(
     PostgreSQL the second writer waits for the first (a table lock) and then finds the id
     taken; SQLite's writer lock does the same. One paper has it, the other add is refused."""
     import threading
-    import time
-
-    from sqlalchemy import text
 
     from paperread import store
     from paperread.config import resolve_target
-    from paperread.engine import make_engine, open_write_session
+    from paperread.engine import open_write_session
 
     target = resolve_target(cli.db)
     second: dict = {}
@@ -213,20 +217,7 @@ def test_two_adds_of_one_arxiv_id_or_doi_at_once_one_is_refused(
             target=lambda: second.update(result=cli("add", "Second of two", "-c", "gnn", "--key", "second", option, value))
         )
         thread.start()
-        if backend == "postgresql":  # hold the first transaction until the second waits on it
-            probe = make_engine(target)
-            deadline = time.time() + 30
-            waiting = text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            with probe.connect() as conn:
-                while time.time() < deadline and not conn.execute(waiting).scalar():
-                    conn.rollback()
-                    time.sleep(0.05)
-            probe.dispose()
-            assert time.time() < deadline, "the second add never waited for the first"
-        else:
-            time.sleep(0.5)
+        _until_the_second_waits(target, backend)
     thread.join(timeout=60)
     result = second["result"]
     assert result.exit_code == 1, result.output
