@@ -302,10 +302,10 @@ def _iter_by_category(
 
 
 def resolve_paper(reader: Reader, name: str) -> dict[str, Any]:
-    """A paper named by key, Semantic Scholar id, arXiv id, or a title fragment matching one."""
+    """A paper named by key, Semantic Scholar id, arXiv id, DOI, or a title fragment matching one."""
     wanted = name.strip()
     if not wanted:
-        raise InputError("the paper name is empty", hint="name a paper by its key, S2 id, arXiv id or part of its title")
+        raise InputError("the paper name is empty", hint="name a paper by its key, S2 id, arXiv id, DOI or part of its title")
     base = "SELECT p.id, p.key, p.title FROM paper p WHERE "
     for sql, value in (
         ("p.key = :v", wanted.lower()),
@@ -315,11 +315,11 @@ def resolve_paper(reader: Reader, name: str) -> dict[str, Any]:
         rows = reader.rows(base + sql, {"v": value})
         if len(rows) == 1:
             return rows[0]
-    arxiv = _as_arxiv(wanted)
-    if arxiv:
-        rows = reader.rows(base + "p.arxiv_id = :v", {"v": arxiv})
-        if len(rows) == 1:
-            return rows[0]
+    for column, parsed in (("arxiv_id", _as_id(wanted, "normalize_arxiv_id")), ("doi", _as_id(wanted, "normalize_doi"))):
+        if parsed:
+            rows = reader.rows(base + f"p.{column} = :v", {"v": parsed})
+            if len(rows) == 1:
+                return rows[0]
     rows = reader.rows(
         base + f"lower(p.title) LIKE :v ESCAPE '\\' ORDER BY p.key{binary_order(reader)} LIMIT 11",
         {"v": _like(wanted)},
@@ -329,19 +329,20 @@ def resolve_paper(reader: Reader, name: str) -> dict[str, Any]:
     if not rows:
         raise NotFoundError(
             f"no paper matches '{name}'",
-            hint="name a paper by key, S2 id, arXiv id or a title fragment; 'paperread list' shows keys",
+            hint="name a paper by key, S2 id, arXiv id, DOI or a title fragment; 'paperread list' shows keys",
         )
     shown = ", ".join(f"{r['key']} ({r['title']})" for r in rows[:10])
     more = " ..." if len(rows) > 10 else ""
     raise AmbiguousError(f"'{name}' matches several papers: {shown}{more}", hint="name one by its key")
 
 
-def _as_arxiv(text: str) -> str | None:
-    from paperread.values import normalize_arxiv_id
+def _as_id(text: str, parser: str) -> str | None:
+    """``text`` as an arXiv id or a DOI (``values.<parser>``), or None: the name is something else."""
+    from paperread import values
 
     try:
-        return normalize_arxiv_id(text)
-    except InputError:  # not an arXiv id: the name is something else
+        return getattr(values, parser)(text)
+    except InputError:
         return None
 
 

@@ -135,6 +135,12 @@ def test_show_names_a_paper_many_ways(cli: Cli, name: str, key: str) -> None:
     assert as_json(cli.ok("show", name, "--json"))["key"] == key
 
 
+@pytest.mark.parametrize("name", ["10.1109/cvpr.2016.90", "10.1109/CVPR.2016.90", "https://doi.org/10.1109/CVPR.2016.90"])
+def test_show_names_a_paper_by_its_doi(cli: Cli, name: str) -> None:
+    cli.ok("edit", "resnet", "--doi", "10.1109/CVPR.2016.90")
+    assert as_json(cli.ok("show", name, "--json"))["key"] == "resnet"
+
+
 def test_show_text(cli: Cli) -> None:
     out = cli.ok("show", "resnet").stdout
     assert "key: resnet" in out

@@ -404,6 +404,10 @@ def test_the_log_gets_one_line_per_run(cli: Cli, served: list[dict], s2, tmp_pat
     assert 'scope="papers vgg"' in third and "failed=1" in third and "exit=1" in third and "HTTP 500" in third
     refused = cli("sync-citations", "--log", str(tmp_path / "no-such-dir" / "x.log"))
     assert refused.exit_code == 1 and "cannot write to the log" in refused.stderr
+    refused = cli("sync-citations", "--log", "")  # click makes it '.', the current folder
+    assert refused.exit_code == 1 and refused.stderr.startswith("error: --log '.' is a folder, not a file")
+    refused = cli("sync-citations", "--log", str(tmp_path))  # click's own check: a usage error
+    assert refused.exit_code == 2 and "is a directory" in refused.stderr.splitlines()[0]
 
 
 @pytest.mark.parametrize(

@@ -142,7 +142,7 @@ def not_blank(what: str, accepted: str) -> Callable[[Any], Any]:
     return check
 
 
-_check_paper = not_blank("paper", "its key, Semantic Scholar id, arXiv id or a title fragment")
+_check_paper = not_blank("paper", "its key, Semantic Scholar id, arXiv id, DOI or a title fragment")
 _check_category = not_blank("category", "a category slug (e.g. vision/cnn) or its name")
 _VIDEO_HINT = "name a video by the id 'paperread videos' shows, or by its bilibili BV id"
 
@@ -230,7 +230,7 @@ CategoryOpt = Annotated[
 PaperArg = Annotated[
     str,
     typer.Argument(
-        help="A paper: its key, Semantic Scholar id, arXiv id, or a title fragment matching one paper.",
+        help="A paper: its key, Semantic Scholar id, arXiv id, DOI, or a title fragment matching one paper.",
         autocompletion=complete_paper,
         callback=_check_paper,
         show_default=False,

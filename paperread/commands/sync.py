@@ -20,7 +20,7 @@ from paperread.errors import InputError, PaperreadError, UsageError
 PapersArg = Annotated[
     list[str] | None,
     typer.Argument(
-        help="Papers to refresh (key, S2 id, arXiv id or title fragment). Default: every paper with an S2 id.",
+        help="Papers to refresh (key, S2 id, arXiv id, DOI or title fragment). Default: every paper with an S2 id.",
         autocompletion=complete_paper,
         show_default=False,
     ),
@@ -40,6 +40,8 @@ def _period(value: str, option: str) -> dt.timedelta:
 def _open_log(path: Path | None) -> IO[str] | None:
     if path is None:
         return None
+    if path.expanduser().is_dir():  # ('' arrives as '.': the current folder)
+        raise InputError(f"--log '{path}' is a folder, not a file", hint="give the file to append the run's line to")
     try:
         return path.expanduser().open("a", encoding="utf-8")
     except OSError as exc:
