@@ -628,43 +628,38 @@ def _bib_value(text: str, pos: int) -> tuple[str, int]:
             raise _BibSyntax("a value never ends (unbalanced braces)")
         return "t" + text[pos + 1 : close], close + 1
     if ch == '"':
-        depth, start = 0, pos + 1
-        pos += 1
-        while pos < len(text):
-            c = text[pos]
-            if c == "\\" and pos + 1 < len(text):
-                pos += 2
-                continue
-            if c == "{":
-                depth += 1
-            elif c == "}":
-                depth -= 1
-            elif c == '"' and depth == 0:
-                return "t" + text[start:pos], pos + 1
-            pos += 1
-        raise _BibSyntax("a quoted value never ends")
+        close = _balanced_end(text, pos + 1, '"')
+        if close is None:
+            raise _BibSyntax("a quoted value never ends")
+        return "t" + text[pos + 1 : close], close + 1
     match = _BIB_WORD_RE.match(text, pos)
     if match is None:
         raise _BibSyntax(f"unexpected {ch!r} where a value should be")
     return "w" + match.group(0), match.end()
 
 
-def _latex_group_end(text: str, pos: int) -> int | None:
-    """The index of the '}' closing the '{' at ``pos`` (escaped braces skipped), or None."""
+def _balanced_end(text: str, pos: int, closer: str) -> int | None:
+    """The index of the first ``closer`` outside braces from ``pos`` on (braces nest, a
+    backslash escapes the character after it), or None."""
     depth = 0
     while pos < len(text):
         c = text[pos]
         if c == "\\":
             pos += 2
             continue
+        if c == closer and depth == 0:
+            return pos
         if c == "{":
             depth += 1
         elif c == "}":
             depth -= 1
-            if depth == 0:
-                return pos
         pos += 1
     return None
+
+
+def _latex_group_end(text: str, pos: int) -> int | None:
+    """The index of the '}' closing the '{' at ``pos``, or None."""
+    return _balanced_end(text, pos + 1, "}")
 
 
 # ---- LaTeX to text
