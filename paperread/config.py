@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from paperread.errors import DatabaseError, InputError
+from paperread.limits import USER_MAX
 
 DB_ENV = "PAPERREAD_DB"
 USER_ENV = "PAPERREAD_USER"
@@ -155,8 +156,6 @@ def current_user(environ: os._Environ[str] | dict[str, str] | None = None) -> st
     env = os.environ if environ is None else environ
     name = env.get(USER_ENV)
     if name is not None:
-        from paperread.values import USER_MAX
-
         if not name.strip():
             raise InputError(
                 f"user name {name!r} in {USER_ENV} is empty",

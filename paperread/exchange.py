@@ -56,7 +56,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
-from paperread import values
+from paperread import limits, values
 from paperread.errors import InputError
 from paperread.resources import shipped_dir
 
@@ -409,8 +409,8 @@ def _year(value: Any, latest: int | None = None) -> int | None:
 def _count(value: Any, what: str) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= values.COUNT_MAX:
-        raise InputError(f"{what} {str(value)[:40]!r} is not a count (a whole number from 0 to {values.COUNT_MAX:,})")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= limits.COUNT_MAX:
+        raise InputError(f"{what} {str(value)[:40]!r} is not a count (a whole number from 0 to {limits.COUNT_MAX:,})")
     return value
 
 
@@ -444,8 +444,8 @@ def _day(value: Any, what: str) -> str | None:
 
 def _user(value: Any) -> str:
     user = _title(value, "user")
-    if len(user) > values.USER_MAX:
-        raise InputError(f"user '{user[:40]}...' is longer than {values.USER_MAX} characters")
+    if len(user) > limits.USER_MAX:
+        raise InputError(f"user '{user[:40]}...' is longer than {limits.USER_MAX} characters")
     return user
 
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from paperread import values
+from paperread import limits, values
 from paperread.errors import InputError
 from paperread.exchange import (
     JSON_CARRIES,
@@ -233,7 +233,7 @@ def _csv_flag(text: str) -> bool:
 
 
 def _csv_count(text: str, what: str) -> int | None:
-    """A count cell: digits (',' and '_' between groups allowed), 0 to ``values.COUNT_MAX``."""
+    """A count cell: digits (',' and '_' between groups allowed), 0 to ``limits.COUNT_MAX``."""
     stripped = text.strip().replace(",", "").replace("_", "")
     if not stripped:
         return None
@@ -241,10 +241,10 @@ def _csv_count(text: str, what: str) -> int | None:
     if (
         not stripped.isascii()
         or not stripped.isdigit()
-        or len(digits) > len(str(values.COUNT_MAX))  # (int() of thousands of digits is refused, and slow)
-        or int(digits) > values.COUNT_MAX
+        or len(digits) > len(str(limits.COUNT_MAX))  # (int() of thousands of digits is refused, and slow)
+        or int(digits) > limits.COUNT_MAX
     ):
-        raise InputError(f"{what} {values._shown(text)} is not a count (a whole number from 0 to {values.COUNT_MAX:,})")
+        raise InputError(f"{what} {values.shown(text)} is not a count (a whole number from 0 to {limits.COUNT_MAX:,})")
     return int(digits)
 
 

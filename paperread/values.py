@@ -43,18 +43,12 @@ _ZHIHU_ID_RE = re.compile(r"\d{1,30}", re.ASCII)
 _NON_ALNUM_RUN_RE = re.compile(r"[^a-z0-9]+")
 
 EARLIEST_YEAR = 1900
-# The largest whole number a count column holds on both back ends (PostgreSQL INTEGER).
-# Ids, limits and counts given on the command line are held to it too: SQLite refuses a
-# bound parameter beyond 64 bits and PostgreSQL one beyond INTEGER.
-COUNT_MAX = 2**31 - 1
-# The longest reader name (PAPERREAD_USER): the size of the user_name columns (models.py).
-USER_MAX = 120
 # The longest period --since/--stale-after take: now minus it must still be a date.
 PERIOD_MAX_DAYS = 36_500
 _SHOWN_MAX = 60
 
 
-def _shown(value: object) -> str:
+def shown(value: object) -> str:
     """``value`` quoted for a one-line message: control characters escaped, long text cut."""
     text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(value))
     if len(text) > _SHOWN_MAX:
@@ -104,7 +98,7 @@ def parse_key(value: str) -> str:
     key = value.strip().lower()
     if not is_valid_key(key):
         raise InputError(
-            f"key {_shown(value)} is not a paper key: lowercase letters, digits, '.' and '-', "
+            f"key {shown(value)} is not a paper key: lowercase letters, digits, '.' and '-', "
             f"starting with a letter or digit, at most {KEY_MAX_LENGTH} characters"
         )
     return key
@@ -118,7 +112,7 @@ def parse_category_slug(value: str) -> str:
     slug = value.strip().lower()
     if not slug or len(slug) > CATEGORY_SLUG_MAX or not all(is_valid_key(p) for p in slug.split("/")):
         raise InputError(
-            f"category slug {_shown(value)} is not a slug: lowercase words of letters, digits, '.' and '-', "
+            f"category slug {shown(value)} is not a slug: lowercase words of letters, digits, '.' and '-', "
             f"joined by '/' (e.g. vision/cnn), at most {CATEGORY_SLUG_MAX} characters"
         )
     return slug
@@ -136,7 +130,7 @@ def normalize_s2_id(s: str) -> str:
     """Return the Semantic Scholar id in lowercase, the form the API and the catalog use."""
     stripped = s.strip()
     if not is_s2_id(stripped):
-        raise InputError(f"Semantic Scholar id {_shown(s)} is not 40 hex digits")
+        raise InputError(f"Semantic Scholar id {shown(s)} is not 40 hex digits")
     return stripped.lower()
 
 
@@ -174,7 +168,7 @@ def normalize_arxiv_id(s: str) -> str:
         found = _bare_arxiv_id(_ARXIV_PREFIX_RE.sub("", stripped, count=1))
     if found is None:
         raise InputError(
-            f"arXiv id {_shown(s)} is not like 1706.03762, hep-th/9901001 or an arxiv.org link"
+            f"arXiv id {shown(s)} is not like 1706.03762, hep-th/9901001 or an arxiv.org link"
         )
     return found
 
@@ -188,7 +182,7 @@ def normalize_doi(s: str) -> str:
         if prefix.group(0).lower().startswith("http"):
             stripped = unquote(stripped)
     if not _DOI_RE.fullmatch(stripped):
-        raise InputError(f"DOI {_shown(s)} is not a DOI like 10.1038/nature14539 or a doi.org link")
+        raise InputError(f"DOI {shown(s)} is not a DOI like 10.1038/nature14539 or a doi.org link")
     return stripped.lower()
 
 
@@ -210,7 +204,7 @@ def check_http_url(s: str) -> str:
         or not host
         or any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in stripped)
     ):
-        raise InputError(f"URL {_shown(s)} is not an http(s) URL")
+        raise InputError(f"URL {shown(s)} is not an http(s) URL")
     return stripped
 
 
@@ -289,17 +283,17 @@ def parse_duration(s: str) -> int:
     """Seconds in ``H:MM:SS`` or ``MM:SS`` (e.g. "1:27:54", "52:21", "9:59")."""
     match = _DURATION_RE.fullmatch(s.strip())
     if match is None:
-        raise InputError(f"duration {_shown(s)} is not H:MM:SS or MM:SS")
+        raise InputError(f"duration {shown(s)} is not H:MM:SS or MM:SS")
     first, second, third = match.groups()
     if third is None:
         minutes, seconds = int(first), int(second)
         if seconds >= 60:
-            raise InputError(f"duration {_shown(s)} is not H:MM:SS or MM:SS (seconds must be below 60)")
+            raise InputError(f"duration {shown(s)} is not H:MM:SS or MM:SS (seconds must be below 60)")
         return minutes * 60 + seconds
     hours, minutes, seconds = int(first), int(second), int(third)
     if minutes >= 60 or seconds >= 60:
         raise InputError(
-            f"duration {_shown(s)} is not H:MM:SS or MM:SS (minutes and seconds must be below 60)"
+            f"duration {shown(s)} is not H:MM:SS or MM:SS (minutes and seconds must be below 60)"
         )
     return hours * 3600 + minutes * 60 + seconds
 
@@ -316,10 +310,10 @@ def parse_period(s: str) -> _dt.timedelta:
     """
     match = _PERIOD_RE.fullmatch(s.strip())
     if match is None or (not match.group(2) and int(match.group(1)) != 0):
-        raise InputError(f"period {_shown(s)} is not like 12h, 7d or 2w (units s, m, h, d, w; 0 for none)")
+        raise InputError(f"period {shown(s)} is not like 12h, 7d or 2w (units s, m, h, d, w; 0 for none)")
     period = _dt.timedelta(seconds=int(match.group(1)) * _PERIOD_UNITS[(match.group(2) or "s").lower()])
     if period > _dt.timedelta(days=PERIOD_MAX_DAYS):
-        raise InputError(f"period {_shown(s)} is longer than {PERIOD_MAX_DAYS}d (100 years)")
+        raise InputError(f"period {shown(s)} is longer than {PERIOD_MAX_DAYS}d (100 years)")
     return period
 
 
@@ -346,11 +340,11 @@ def parse_date(s: str) -> _dt.date:
         if len(us.group(3)) == 2:
             year += 2000
     else:
-        raise InputError(f"date {_shown(s)} is not YYYY-MM-DD or M/D/YY")
+        raise InputError(f"date {shown(s)} is not YYYY-MM-DD or M/D/YY")
     try:
         return _dt.date(year, month, day)
     except ValueError:
-        raise InputError(f"date {_shown(s)} is not a real calendar date (YYYY-MM-DD or M/D/YY)") from None
+        raise InputError(f"date {shown(s)} is not a real calendar date (YYYY-MM-DD or M/D/YY)") from None
 
 
 def format_readme_date(d: _dt.date) -> str:
@@ -375,7 +369,7 @@ def parse_year(value: str | int) -> int:
         text = value.strip()
         year = int(text) if _YEAR_RE.fullmatch(text) else None
     if year is None or not EARLIEST_YEAR <= year <= latest:
-        raise InputError(f"year {_shown(value)} is not a year between {EARLIEST_YEAR} and {latest}")
+        raise InputError(f"year {shown(value)} is not a year between {EARLIEST_YEAR} and {latest}")
     return year
 
 
@@ -405,7 +399,7 @@ def parse_bilibili(s: str) -> str:
         match = re.fullmatch(r"/video/(BV[0-9A-Za-z]{10})/?", parts.path)
         if match:
             return match.group(1)
-    raise InputError(f"bilibili video {_shown(s)} is not a BV id (BV + 10 letters/digits) or its link")
+    raise InputError(f"bilibili video {shown(s)} is not a BV id (BV + 10 letters/digits) or its link")
 
 
 def parse_youtube(s: str) -> str:
@@ -427,7 +421,7 @@ def parse_youtube(s: str) -> str:
                 candidate = match.group(1) if match else None
     if candidate and _YOUTUBE_ID_RE.fullmatch(candidate):
         return candidate
-    raise InputError(f"YouTube video {_shown(s)} is not an 11-character id or a youtube.com/youtu.be link")
+    raise InputError(f"YouTube video {shown(s)} is not an 11-character id or a youtube.com/youtu.be link")
 
 
 def parse_zhihu(s: str) -> str:
@@ -442,7 +436,7 @@ def parse_zhihu(s: str) -> str:
         )
         if match:
             return match.group(1)
-    raise InputError(f"zhihu video {_shown(s)} is not a numeric id or a zhihu.com zvideo/answer link")
+    raise InputError(f"zhihu video {shown(s)} is not a numeric id or a zhihu.com zvideo/answer link")
 
 
 def bilibili_url(video_id: str) -> str:

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from paperread import formats, values
+from paperread.limits import COUNT_MAX
 from paperread.errors import InputError
 from tests.conftest import Cli
 from tests.test_io import as_json, db_state, document, export_doc, paper, write
@@ -135,15 +136,15 @@ def test_csv_rows_read_back_and_an_added_unclosed_quote_is_found(
 
 # ---------------------------------------------------------------------------- numbers out of range
 
-COUNT_RANGE = f"a whole number from 0 to {values.COUNT_MAX:,}"
+COUNT_RANGE = f"a whole number from 0 to {COUNT_MAX:,}"
 
 
 @pytest.mark.parametrize("cell", [TOO_BIG, "2147483648", "-1", "1e5", "1.5", "١٢", "9" * 5000])
 def test_a_citation_count_out_of_range_skips_its_row(cell: str) -> None:
-    text = f"title,citations\nGood,7\nBad,{cell}\nAlso good,{values.COUNT_MAX}\n"
+    text = f"title,citations\nGood,7\nBad,{cell}\nAlso good,{COUNT_MAX}\n"
     parsed = formats.parse(text, "csv", source="f.csv")
     got = [(p["title"], p["citations"]) for p in parsed.doc["papers"]]
-    assert got == [("Good", 7), ("Also good", values.COUNT_MAX)]
+    assert got == [("Good", 7), ("Also good", COUNT_MAX)]
     (problem,) = parsed.problems
     assert problem.where == 3 and problem.skipped
     assert problem.message.startswith(f"paper skipped: citations '{cell[:20]}")

@@ -17,10 +17,8 @@ import typer
 from paperread.config import Target, current_user, resolve_target
 from paperread.db import Reader
 from paperread.errors import InputError
+from paperread.limits import COUNT_MAX
 
-# values.COUNT_MAX (values itself is not imported on the read path: it costs milliseconds).
-# The largest id, limit or count the command line takes; tests check that the two agree.
-COUNT_MAX = 2**31 - 1
 
 
 @dataclass

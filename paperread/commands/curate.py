@@ -57,7 +57,7 @@ VideoUrlOpt = Annotated[
     str | None, typer.Option("--url", help="A link that goes with the video (http or https).", show_default=False)
 ]
 
-CategoryNameHelp = (
+_NAME_RULE = (
     "unique, and not another category's or group's slug in any case (slugs and names both name categories)"
 )
 
@@ -394,7 +394,7 @@ def category_add(
                             show_default=False),
     ],
     name: Annotated[
-        str, typer.Option("--name", help=f"Its name as the README shows it: {CategoryNameHelp}.", show_default=False)
+        str, typer.Option("--name", help=f"Its name as the README shows it: {_NAME_RULE}.", show_default=False)
     ],
     parent: Annotated[
         str | None,
@@ -432,7 +432,7 @@ def category_rename(
                        autocompletion=complete_category, show_default=False),
     ],
     name: Annotated[
-        str | None, typer.Option("--name", help=f"A new name: {CategoryNameHelp}.", show_default=False)
+        str | None, typer.Option("--name", help=f"A new name: {_NAME_RULE}.", show_default=False)
     ] = None,
     new_slug: Annotated[
         str | None,
