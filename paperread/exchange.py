@@ -347,9 +347,11 @@ def _text(value: Any, what: str) -> str | None:
     """Optional free text (may span lines), stripped; empty is None."""
     if value is None:
         return None
-    if type(value) is str and value and not value[0].isspace() and not value[-1].isspace():
+    if type(value) is str and value and not value[0].isspace() and not value[-1].isspace() and "\x00" not in value:
         return value
-    return _str(value, what).strip() or None
+    text = _str(value, what).strip() or None
+    values.refuse_nul(text, what)
+    return text
 
 
 def _url(value: Any, what: str = "link") -> str | None:
@@ -504,7 +506,7 @@ def _clean_paper(p: Any, slugs: set[str], latest: int) -> dict[str, Any]:
             raise InputError(f"reading status {status!r} is not 'read', 'reading' or null")
         note = r.get("note")
         if note is not None:
-            _str(note, "note")
+            values.refuse_nul(_str(note, "note"), "note")
         if status is None and not note:
             continue  # nothing to keep: the database holds no empty reading rows either
         reading.append(

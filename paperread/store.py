@@ -187,8 +187,10 @@ def hold_paper_ids(conn: Any) -> None:
     """On PostgreSQL, make this transaction the only one giving papers arXiv ids and DOIs until
     it ends: unlike keys and S2 ids, those two have no unique constraint, so two writers could
     each find one free and both take it. An advisory lock, so no other write waits for it;
-    every writer that assigns those ids (add, edit, import, sync) takes it before it locks any
-    row or table, so no two of them wait for each other in a cycle. (SQLite's BEGIN IMMEDIATE
+    every writer that assigns those ids (add, edit, import, sync) takes it before it locks a
+    paper row or the paper table, so no two of them wait for each other in a cycle (the lock
+    on a category row that add and edit take first is shared, and no holder of this one
+    waits for a category). (SQLite's BEGIN IMMEDIATE
     already serialises writers.)"""
     if conn.dialect.name == "postgresql":
         from paperread.engine import PG_PAPER_IDS_LOCK
@@ -779,6 +781,7 @@ def set_note(
     ``expected`` is the note as the caller last saw it (e.g. before an editor ran): if the
     stored note differs, ConflictError and nothing is written. Returns whether it changed.
     """
+    values.refuse_nul(text, "the note")
     paper = _paper(session, name)
     row = _reading(session, paper, user)
     current = row.note if row else None

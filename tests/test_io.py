@@ -499,6 +499,19 @@ def test_counts_beyond_what_the_database_holds_are_refused_per_row(empty_cli: Cl
     assert export_doc(empty_cli)["papers"][0]["citations"] == 2**31 - 1
 
 
+def test_a_nul_character_in_imported_text_skips_the_row(empty_cli: Cli, tmp_path: Path) -> None:
+    """PostgreSQL cannot store it (it was an internal error there); neither back end takes it."""
+    doc = document([paper("ok"), paper("nul-text", description="x\x00y"),
+                    paper("nul-note", reading=[{"user": "u", "status": "read", "note": "n\x00n"}])])  # fmt: skip
+    report = as_json(empty_cli.ok("import", write(tmp_path, "nul.json", json.dumps(doc)), "--json"))
+    assert report["papers"]["added"] == 1 and report["papers"]["skipped"] == 2
+    assert [p["message"] for p in report["problems"]] == [
+        "paper skipped: description holds a NUL character (\\x00), which the database cannot store",
+        "paper skipped: note holds a NUL character (\\x00), which the database cannot store",
+    ]
+    assert [p["key"] for p in export_doc(empty_cli)["papers"]] == ["ok"]
+
+
 def test_prune_takes_the_videos_it_leaves_covering_no_paper(cli: Cli, tmp_path: Path) -> None:
     """As ``remove`` does; talks (videos that never covered a paper) and watched videos stay."""
     def videos() -> list[dict[str, Any]]:

@@ -98,8 +98,6 @@ def note(
         usage_error(f"{' and '.join(given)} do not go together")
     if file is not None:
         text = _read_note_file(file)
-    for given_text in (text, append):
-        _check_note_text(given_text)
     user = state(ctx).user
     if text is not None or append is not None:
         with writer(ctx) as session:
@@ -116,7 +114,6 @@ def note(
         if after == (before or "") or after.rstrip("\n") == (before or "").rstrip("\n"):
             output.message(f"your note on '{key}' is unchanged; nothing written")
             return
-        _check_note_text(after)
         with writer(ctx) as session:
             # By key: were the paper removed or renamed meanwhile, the key could now name
             # another paper as a title fragment ('vit' -> 'groupvit').
@@ -130,12 +127,6 @@ def note(
 
 class _PaperGone(NotFoundError):
     """The paper being noted is no longer under its key: its kept note names no paper to save on."""
-
-
-def _check_note_text(text: str | None) -> None:
-    """A NUL character: PostgreSQL cannot store it in text, so neither back end takes it."""
-    if text is not None and "\x00" in text:
-        raise InputError("the note holds a NUL character (\\x00), which a note cannot store; nothing was written")
 
 
 def _read_note_file(file: str) -> str:
