@@ -263,24 +263,11 @@ def _require_current(target: Target) -> None:
 
 
 def check_database(target: Target) -> None:
-    """Raise DatabaseError unless the schema is current, no arXiv id or DOI is on two papers,
-    and SQLite's checks pass."""
+    """Raise DatabaseError unless the schema is current, SQLite's checks pass and no arXiv id
+    or DOI is on two papers; one transaction."""
     _require_current(target)
     with _transaction(target) as conn:
-        for column, label in (("arxiv_id", "arXiv id"), ("doi", "DOI")):
-            twice = conn.exec_driver_sql(
-                f"SELECT {column}, MIN(key), MAX(key), COUNT(*) FROM paper WHERE {column} IS NOT NULL "
-                f"GROUP BY {column} HAVING COUNT(*) > 1 ORDER BY {column}"
-            ).all()
-            if twice:
-                value, first, last, count = twice[0]
-                more = f" (and {len(twice) - 1} more {label}s)" if len(twice) > 1 else ""
-                raise DatabaseError(
-                    f"database '{target.display}': {label} {value} is on {count} papers ({first}, {last}){more}",
-                    hint=f"keep it on one: paperread edit {last} --{'arxiv' if column == 'arxiv_id' else 'doi'} ''",
-                )
-    if target.sqlite_path is not None:
-        with _transaction(target) as conn:
+        if target.sqlite_path is not None:
             result = conn.exec_driver_sql("PRAGMA quick_check").scalar()
             if result != "ok":
                 raise DatabaseError(f"database '{target.display}' failed SQLite's quick_check: {result}")
@@ -294,6 +281,18 @@ def check_database(target: Target) -> None:
                     f"database '{target.display}': the search index does not match the papers ({_first_line(exc.orig)})",
                     hint="rebuild it: paperread db reindex",
                 ) from None
+        for column, label, option in (("arxiv_id", "arXiv id", "--arxiv"), ("doi", "DOI", "--doi")):
+            twice = conn.exec_driver_sql(
+                f"SELECT {column}, MIN(key), MAX(key), COUNT(*) FROM paper WHERE {column} IS NOT NULL "
+                f"GROUP BY {column} HAVING COUNT(*) > 1 ORDER BY {column}"
+            ).all()
+            if twice:
+                value, first, last, count = twice[0]
+                more = f" (and {len(twice) - 1} more {label}s)" if len(twice) > 1 else ""
+                raise DatabaseError(
+                    f"database '{target.display}': {label} {value} is on {count} papers ({first}, {last}){more}",
+                    hint=f"keep it on one: paperread edit {last} {option} ''",
+                )
 
 
 def rebuild_search_index(target: Target) -> int | None:
