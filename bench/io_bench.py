@@ -117,6 +117,7 @@ def main() -> int:
         def step():
             db = fresh_db("a.db")
             return run("--db", str(db), "import", str(path))
+
         return step
 
     rows.append(measure("import json into an empty catalog", n, reps, import_into_empty(source)))
@@ -142,7 +143,11 @@ def main() -> int:
     rows.append(measure("import a newer version (10% changed, 10% new)", n, reps, import_newer))
     for fmt in ("markdown", "csv", "bibtex"):
         out = WORK / f"export-{n}.{fmt}"
-        rows.append(measure(f"export {fmt}", n, reps, lambda fmt=fmt, out=out: run("--db", str(a), "export", fmt, "-o", str(out))))
+        rows.append(
+            measure(
+                f"export {fmt}", n, reps, lambda fmt=fmt, out=out: run("--db", str(a), "export", fmt, "-o", str(out))
+            )
+        )
     if args.json:
         print(json.dumps({"papers": n, "reps": reps, "load_average": os.getloadavg()[0], "steps": rows}, indent=2))
     return 0

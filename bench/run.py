@@ -93,11 +93,15 @@ LAUNCHER, LAUNCHER_HOW = _launcher()
 
 def spawn(argv: list[str], env: dict[str, str], *, stdout: Path | None = None, timeout: float = 900) -> Sample:
     """One child process, timed from spawn to exit, with its own peak RSS."""
-    with open(stdout or os.devnull, "wb") as out, tempfile.TemporaryFile() as err, \
-            tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+    with (
+        open(stdout or os.devnull, "wb") as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile("r", suffix=".rss") as rss,
+    ):
         start = time.perf_counter()
-        proc = subprocess.Popen([*LAUNCHER, rss.name, *argv], stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                env=env, cwd=WORK)
+        proc = subprocess.Popen(
+            [*LAUNCHER, rss.name, *argv], stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env, cwd=WORK
+        )
         killer = threading.Timer(timeout, proc.kill)  # Popen.wait(timeout) polls every 50 ms: too coarse
         killer.start()
         try:
@@ -246,8 +250,11 @@ def unrecorded_keys(path: Path, count: int) -> list[str]:
 
 
 def vision_count(path: Path) -> int:
-    return sql_one(path, "SELECT COUNT(*) FROM paper p JOIN category c ON c.id = p.category_id "
-                         "WHERE c.slug = 'vision' OR c.slug LIKE 'vision/%'")[0][0]
+    return sql_one(
+        path,
+        "SELECT COUNT(*) FROM paper p JOIN category c ON c.id = p.category_id "
+        "WHERE c.slug = 'vision' OR c.slug LIKE 'vision/%'",
+    )[0][0]
 
 
 def paper_count(path: Path) -> int:
@@ -267,7 +274,11 @@ class Cli:
         if words not in self._help:
             proc = subprocess.run(
                 [*self.cmd, "--db", str(self.probe_db), *words, "--help"],
-                capture_output=True, text=True, env={**self.env, "COLUMNS": "200"}, cwd=WORK, timeout=120,
+                capture_output=True,
+                text=True,
+                env={**self.env, "COLUMNS": "200"},
+                cwd=WORK,
+                timeout=120,
             )
             self._help[words] = proc.stdout if proc.returncode == 0 else None
         return self._help[words]
@@ -366,9 +377,13 @@ def run_rounds(measures: list[Measure], reps: int) -> dict[tuple[str, int | None
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--quick", action="store_true", help="3 repetitions, 90 and 10,000 papers (unless --sizes/--reps)")
-    ap.add_argument("--sizes", help="comma-separated catalog sizes (90 = the built-in catalog); default 90,10000,100000")
+    ap.add_argument(
+        "--sizes", help="comma-separated catalog sizes (90 = the built-in catalog); default 90,10000,100000"
+    )
     ap.add_argument("--reps", type=int, help="repetitions of each quick command (default 11, --quick 3)")
     ap.add_argument("--heavy-reps", type=int, help="repetitions of export/import/sync (default 3, --quick 1)")
     ap.add_argument("--seed", type=int, default=0, help="seed of the synthetic catalogs")
@@ -376,8 +391,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--src", type=Path, help="run another source tree (PYTHONPATH=SRC), e.g. an old commit's archive")
     args = ap.parse_args(argv)
 
-    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",")] if args.sizes else (
-        [BUILTIN, 10_000] if args.quick else [BUILTIN, 10_000, 100_000]
+    sizes = (
+        [int(s.replace("_", "")) for s in args.sizes.split(",")]
+        if args.sizes
+        else ([BUILTIN, 10_000] if args.quick else [BUILTIN, 10_000, 100_000])
     )
     if BUILTIN not in sizes:
         sizes.insert(0, BUILTIN)  # every ratio target needs the floors and the 90-paper times
@@ -413,14 +430,30 @@ def main(argv: list[str] | None = None) -> int:
         }
         measures += [
             Measure("complete `show res<Tab>`", n, [*cmd], comp_env, check=_expect_stdout("res")),
-            Measure("list --category vision --limit 50", n, [*cmd, "--db", db, "list", "--category", "vision", "--limit", "50"],
-                    env, check=_expect_lines(min(50, vision_count(catalogs[n])))),
-            Measure("list --json (all rows)", n, [*cmd, "--db", db, "list", "--json"], env,
-                    check=_expect_json_len(counts[n]), stdout=WORK / "list.json"),
+            Measure(
+                "list --category vision --limit 50",
+                n,
+                [*cmd, "--db", db, "list", "--category", "vision", "--limit", "50"],
+                env,
+                check=_expect_lines(min(50, vision_count(catalogs[n]))),
+            ),
+            Measure(
+                "list --json (all rows)",
+                n,
+                [*cmd, "--db", db, "list", "--json"],
+                env,
+                check=_expect_json_len(counts[n]),
+                stdout=WORK / "list.json",
+            ),
             Measure(f"show {key}", n, [*cmd, "--db", db, "show", key], env, check=_expect_stdout(key)),
             Measure("stats", n, [*cmd, "--db", db, "stats"], env, check=_expect_stdout("recorded")),
-            Measure(f"search {SEARCH_WORD}", n, [*cmd, "--db", db, "search", SEARCH_WORD], env,
-                    check=_expect_stdout(SEARCH_WORD, case=False)),
+            Measure(
+                f"search {SEARCH_WORD}",
+                n,
+                [*cmd, "--db", db, "search", SEARCH_WORD],
+                env,
+                check=_expect_stdout(SEARCH_WORD, case=False),
+            ),
         ]
     mark = cli.first(("mark-recorded",))
     for n in sizes:  # a write, in the same rounds: a different paper each run, so each really writes
@@ -430,8 +463,12 @@ def main(argv: list[str] | None = None) -> int:
         keys = unrecorded_keys(scratch, reps + 1)
         extra = ["--title", "A benchmark video", "--date", "2026-01-01"] if "--title" in mark[1] else []
         measures.append(
-            Measure("mark-recorded KEY", n, lambda r, db=str(scratch), keys=keys, extra=extra:
-                    [*cmd, "--db", db, *mark[0], keys[r + 1], *extra], env)
+            Measure(
+                "mark-recorded KEY",
+                n,
+                lambda r, db=str(scratch), keys=keys, extra=extra: [*cmd, "--db", db, *mark[0], keys[r + 1], *extra],
+                env,
+            )
         )
     log(f"quick commands: {len(measures)} measures x {reps} rounds ...")
     results = run_rounds(measures, reps)
@@ -501,7 +538,9 @@ def main(argv: list[str] | None = None) -> int:
             res.note = "n/a (not available)"
             continue
         log(f"sync-citations [{n}] x {heavy_reps} ...")
-        run_sync(res, cmd, env, catalogs[n], n, heavy_reps, ["--stale-after", "0"] if "--stale-after" in sync[1] else [])
+        run_sync(
+            res, cmd, env, catalogs[n], n, heavy_reps, ["--stale-after", "0"] if "--stale-after" in sync[1] else []
+        )
 
     # --------------------------------------------------------------- report
     report = render(results, sizes, counts, reps, heavy_reps, how, started, time.perf_counter() - wall, args)
@@ -657,8 +696,12 @@ def package_versions() -> str:
 
 def git_describe() -> str:
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "paperread"], cwd=ROOT, capture_output=True, text=True).stdout
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "paperread"], cwd=ROOT, capture_output=True, text=True
+        ).stdout
     except OSError:
         return "?"
     return f"{head}{' + uncommitted changes in paperread/' if dirty.strip() else ''}"
@@ -680,22 +723,29 @@ def render(
     out: list[str] = []
     w = out.append
     w("# paperread benchmark results\n")
-    w(f"Written by `python bench/run.py{' --quick' if args.quick else ''}"
-      f"{' --sizes ' + args.sizes if args.sizes else ''}{' --reps ' + str(args.reps) if args.reps else ''}` on "
-      f"{started:%Y-%m-%d %H:%M} UTC in {wall / 60:.1f} min; code: {git_describe()}"
-      f"{'; source tree ' + str(args.src) if args.src else ''}.\n")
+    w(
+        f"Written by `python bench/run.py{' --quick' if args.quick else ''}"
+        f"{' --sizes ' + args.sizes if args.sizes else ''}{' --reps ' + str(args.reps) if args.reps else ''}` on "
+        f"{started:%Y-%m-%d %H:%M} UTC in {wall / 60:.1f} min; code: {git_describe()}"
+        f"{'; source tree ' + str(args.src) if args.src else ''}.\n"
+    )
     w("| machine | |\n|---|---|")
     for k, v in machine():
         w(f"| {k} | {v} |")
     w(f"| packages | {package_versions()} |")
     w("")
-    w(f"Each cell: **median wall seconds (min-max) · median CPU seconds (user+system) · peak memory** "
-      f"of a whole process, spawn to exit, "
-      f"{reps} runs (export/import/sync: {heavy_reps}) after one warm-up; commands and floors interleaved "
-      f"round by round; peak memory is the child's own ru_maxrss, through {LAUNCHER_HOW}. paperread is run as the {how}, stdout to /dev/null or a file (the piped, "
-      f"plain-text path), with compiled bytecode. Catalogs: "
-      + ", ".join(f"{counts[n]:,} papers" + (" (built-in)" if n == BUILTIN else " (bench/synth.py, seed "
-                                               f"{args.seed})") for n in sizes) + ".\n")
+    w(
+        f"Each cell: **median wall seconds (min-max) · median CPU seconds (user+system) · peak memory** "
+        f"of a whole process, spawn to exit, "
+        f"{reps} runs (export/import/sync: {heavy_reps}) after one warm-up; commands and floors interleaved "
+        f"round by round; peak memory is the child's own ru_maxrss, through {LAUNCHER_HOW}. paperread is run as the {how}, stdout to /dev/null or a file (the piped, "
+        f"plain-text path), with compiled bytecode. Catalogs: "
+        + ", ".join(
+            f"{counts[n]:,} papers" + (" (built-in)" if n == BUILTIN else f" (bench/synth.py, seed {args.seed})")
+            for n in sizes
+        )
+        + ".\n"
+    )
 
     w("## Floors\n")
     w("| floor | median (min-max) · peak |\n|---|---|")
@@ -724,8 +774,10 @@ def render(
         w(f"| {name} | " + " | ".join(cells) + " |")
     shown = sorted({r.extra["shown"] for r in results.values() if "shown" in r.extra})
     if shown:
-        w(f"\n`show KEY` shows a paper with videos (and on synthetic catalogs a note and citation history): "
-          f"{', '.join(f'`{s[5:]}`' for s in shown)}. `search {SEARCH_WORD}` matches about 1 in 1,000 synthetic titles.")
+        w(
+            f"\n`show KEY` shows a paper with videos (and on synthetic catalogs a note and citation history): "
+            f"{', '.join(f'`{s[5:]}`' for s in shown)}. `search {SEARCH_WORD}` matches about 1 in 1,000 synthetic titles."
+        )
     w("")
 
     w("## Targets\n")
@@ -740,53 +792,91 @@ def render(
             return
         ratio = a.median / b.median
         cpu = f" (cpu {a.cpu / b.cpu:.2f}x)" if a.cpu and b.cpu else ""
-        w(f"| {label} | {a.median:.3f} s vs {what_b} {b.median:.3f} s | {ratio:.2f}x{cpu} | {limit}x | "
-          f"{'PASS' if ratio <= limit else 'FAIL'} |")
+        w(
+            f"| {label} | {a.median:.3f} s vs {what_b} {b.median:.3f} s | {ratio:.2f}x{cpu} | {limit}x | "
+            f"{'PASS' if ratio <= limit else 'FAIL'} |"
+        )
 
-    def figure_row(label: str, r: Result | None, value: float | None, limit: float, unit: str, at_least: bool = False) -> None:
+    def figure_row(
+        label: str, r: Result | None, value: float | None, limit: float, unit: str, at_least: bool = False
+    ) -> None:
         if not r or not r.ok or value is None:
-            w(f"| {label} | {(r.note if r and r.note else 'not measured')} | - | {'>=' if at_least else '<'} {limit:,} {unit} | n/a |")
+            w(
+                f"| {label} | {(r.note if r and r.note else 'not measured')} | - | {'>=' if at_least else '<'} {limit:,} {unit} | n/a |"
+            )
             return
         ok = value >= limit if at_least else value < limit
-        w(f"| {label} | | {value:,.0f} {unit} | {'>=' if at_least else '<'} {limit:,} {unit} | {'PASS' if ok else 'FAIL'} |")
+        w(
+            f"| {label} | | {value:,.0f} {unit} | {'>=' if at_least else '<'} {limit:,} {unit} | {'PASS' if ok else 'FAIL'} |"
+        )
 
     for name, limit in (
-        ("list --category vision --limit 50", 1.3), ("show KEY", 1.3), ("stats", 1.3),
-        (f"search {SEARCH_WORD}", 1.3), ("complete `show res<Tab>`", 1.3),
+        ("list --category vision --limit 50", 1.3),
+        ("show KEY", 1.3),
+        ("stats", 1.3),
+        (f"search {SEARCH_WORD}", 1.3),
+        ("complete `show res<Tab>`", 1.3),
     ):
         ratio_row(f"{name} on {counts[small]} papers / lean floor", get((name, small)), lean, limit, "lean floor")
     ratio_row("paperread --version / lean floor", get(("paperread --version", None)), lean, 1.1, "lean floor")
     if big != small:
         nb = f"{counts[big]:,}"
         for name, limit in (("list --category vision --limit 50", 1.3), ("stats", 2.0), (f"search {SEARCH_WORD}", 2.0)):
-            ratio_row(f"{name}: {nb} / {counts[small]} papers", get((name, big)), get((name, small)), limit, f"{counts[small]} papers")
+            ratio_row(
+                f"{name}: {nb} / {counts[small]} papers",
+                get((name, big)),
+                get((name, small)),
+                limit,
+                f"{counts[small]} papers",
+            )
         r = get(("list --json (all rows)", big))
         figure_row(f"list --json of {nb} rows: peak memory", r, r.rss if r and r.ok else None, 150, "MB")
-        ratio_row(f"mark-recorded: {nb} / {counts[small]} papers", get(("mark-recorded KEY", big)),
-                  get(("mark-recorded KEY", small)), 1.5, f"{counts[small]} papers")
+        ratio_row(
+            f"mark-recorded: {nb} / {counts[small]} papers",
+            get(("mark-recorded KEY", big)),
+            get(("mark-recorded KEY", small)),
+            1.5,
+            f"{counts[small]} papers",
+        )
         for name in ("import (of that export)", "export json"):
             r = get((name, big))
-            figure_row(f"{name} of {nb} papers: papers/s", r, r.extra.get("papers_per_s") if r else None, 20_000, "papers/s", True)
+            figure_row(
+                f"{name} of {nb} papers: papers/s",
+                r,
+                r.extra.get("papers_per_s") if r else None,
+                20_000,
+                "papers/s",
+                True,
+            )
         r = get(("sync-citations (fake S2)", big))
         expected = -(-counts[big] // S2_BATCH)
-        figure_row(f"sync-citations of {nb} papers: requests (exactly {expected})", r,
-                   r.extra.get("requests") if r else None, expected + 1, "requests")
+        figure_row(
+            f"sync-citations of {nb} papers: requests (exactly {expected})",
+            r,
+            r.extra.get("requests") if r else None,
+            expected + 1,
+            "requests",
+        )
         if r and r.ok and r.extra.get("requests") is not None and r.extra["requests"] != expected:
             out[-1] = out[-1].replace("PASS", "FAIL")
         figure_row(f"sync-citations of {nb} papers: peak memory", r, r.rss if r and r.ok else None, 200, "MB")
         tx = r.extra.get("transactions") if r and r.ok else None
-        w(f"| sync-citations of {nb} papers: one transaction per batch | "
-          f"{'' if tx is not None else (r.note if r and r.note else 'not measured')} | "
-          f"{'-' if tx is None else f'{tx} commits for {expected} batches'} | "
-          f"{expected} batches (+ setup) | "
-          f"{'n/a' if tx is None else ('PASS' if expected <= tx <= expected + 3 else 'FAIL')} |")
+        w(
+            f"| sync-citations of {nb} papers: one transaction per batch | "
+            f"{'' if tx is not None else (r.note if r and r.note else 'not measured')} | "
+            f"{'-' if tx is None else f'{tx} commits for {expected} batches'} | "
+            f"{expected} batches (+ setup) | "
+            f"{'n/a' if tx is None else ('PASS' if expected <= tx <= expected + 3 else 'FAIL')} |"
+        )
     else:
-        w(f"| targets on large catalogs | run without --quick or with --sizes ...,100000 | - | - | n/a |")
+        w("| targets on large catalogs | run without --quick or with --sizes ...,100000 | - | - | n/a |")
     w("")
-    w("Verdicts use the wall-clock medians; the CPU ratio beside each shows how much of a "
-      "difference is the machine being busy. Commits are counted in one extra traced run of "
-      "sync-citations (every sqlite3 statement seen through a trace callback); the timed runs "
-      "are not traced.\n")
+    w(
+        "Verdicts use the wall-clock medians; the CPU ratio beside each shows how much of a "
+        "difference is the machine being busy. Commits are counted in one extra traced run of "
+        "sync-citations (every sqlite3 statement seen through a trace callback); the timed runs "
+        "are not traced.\n"
+    )
     return "\n".join(out) + "\n"
 
 

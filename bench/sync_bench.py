@@ -109,8 +109,13 @@ def main() -> int:
         with FakeS2Server() as server:
             for s2_id, title, year, cites in rows:
                 server.add_paper(s2_id, title=title, year=year, citations=(cites or 0) + 7)
-            env = {**os.environ, "PAPERREAD_S2_URL": server.base_url, "PAPERREAD_S2_INTERVAL": "0",
-                   "PAPERREAD_USER": "bench", "HOME": str(work)}
+            env = {
+                **os.environ,
+                "PAPERREAD_S2_URL": server.base_url,
+                "PAPERREAD_S2_INTERVAL": "0",
+                "PAPERREAD_USER": "bench",
+                "HOME": str(work),
+            }
             env.pop("S2_API_KEY", None)
             results = []
             for rep in range(args.reps + 1):  # the last run is traced (tracing costs time)
@@ -129,22 +134,27 @@ def main() -> int:
                     print(f"run {rep + 1}: exit {code}\n{err}")
                     return 1
                 summary = json.loads(out)
-                stored = sqlite3.connect(db).execute(
-                    "SELECT COUNT(*) FROM paper WHERE citations_fetched_at > '2025-01-01'"
-                ).fetchone()[0]
+                stored = (
+                    sqlite3.connect(db)
+                    .execute("SELECT COUNT(*) FROM paper WHERE citations_fetched_at > '2025-01-01'")
+                    .fetchone()[0]
+                )
                 if traced:
-                    print(f"traced run: {commits} COMMITs for {expected} batches "
-                          f"(setup included); {requests} requests")
+                    print(f"traced run: {commits} COMMITs for {expected} batches (setup included); {requests} requests")
                     continue
                 results.append((seconds, peak))
-                print(f"run {rep + 1}: {requests} requests (expected {expected}), {seconds:.2f} s wall, "
-                      f"peak {peak:.0f} MB; updated {summary['updated']:,}, refreshed {stored:,} papers")
+                print(
+                    f"run {rep + 1}: {requests} requests (expected {expected}), {seconds:.2f} s wall, "
+                    f"peak {peak:.0f} MB; updated {summary['updated']:,}, refreshed {stored:,} papers"
+                )
                 if requests != expected or stored != len(rows):
                     print("MISMATCH")
                     return 1
         best = min(s for s, _ in results)
-        print(f"\nsync-citations of {len(rows):,} papers: {expected} requests, "
-              f"wall {best:.2f} s (best of {len(results)}), peak memory {max(p for _, p in results):.0f} MB")
+        print(
+            f"\nsync-citations of {len(rows):,} papers: {expected} requests, "
+            f"wall {best:.2f} s (best of {len(results)}), peak memory {max(p for _, p in results):.0f} MB"
+        )
     return 0
 
 

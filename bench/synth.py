@@ -169,7 +169,9 @@ def make_document(n: int, *, seed: int = 0, user: str = DEFAULT_USER) -> dict[st
                 "doi": f"10.{1000 + i % 9000}/{key}" if rng.random() < 0.3 else None,
                 "authors": ", ".join(
                     f"{chr(65 + rng.randrange(26))}. {rng.choice(SURNAMES)}" for _ in range(rng.randint(1, 6))
-                ) if rng.random() < 0.85 else None,
+                )
+                if rng.random() < 0.85
+                else None,
                 "venue": rng.choice(VENUES) if rng.random() < 0.8 else None,
                 "publication_date": f"{year}-{month:02d}-{day:02d}",
                 "recorded": rng.random() < 0.1,
@@ -197,7 +199,13 @@ def make_document(n: int, *, seed: int = 0, user: str = DEFAULT_USER) -> dict[st
                 "watched_by": [{"user": user, "watched_at": _stamp(date, 3600)}] if rng.random() < 0.33 else [],
             }
         )
-    return {"format": "paperread", "version": FORMAT_VERSION, "categories": categories, "papers": papers, "videos": videos}
+    return {
+        "format": "paperread",
+        "version": FORMAT_VERSION,
+        "categories": categories,
+        "papers": papers,
+        "videos": videos,
+    }
 
 
 if __name__ == "__main__":  # python bench/synth.py N [SEED] > catalog.json

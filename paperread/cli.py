@@ -68,15 +68,14 @@ class PaperreadGroup(TyperGroup):
             )
             raise typer.Exit(1) from None
 
-
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         """Usage errors as one line too (``error: ...``, exit 2) instead of click's block."""
         if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            return super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[misc]
         from paperread import output
 
         try:
-            rv = super().main(*args, standalone_mode=False, **kwargs)
+            rv = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[misc]
         except typer.Abort:
             output.error("aborted; nothing was changed")
             sys.exit(1)
@@ -84,8 +83,8 @@ class PaperreadGroup(TyperGroup):
             if not _is_click_error(exc):
                 raise
             command = getattr(getattr(exc, "ctx", None), "command_path", None) or "paperread"
-            output.error(_first_line(exc.format_message()), f"see '{command} --help'")
-            sys.exit(exc.exit_code)
+            output.error(_first_line(exc.format_message()), f"see '{command} --help'")  # type: ignore[attr-defined]
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
@@ -102,8 +101,7 @@ def _first_line(exc: object) -> str:
 def _is_server_trouble(exc: BaseException) -> bool:
     """SQLAlchemy's OperationalError (checked by name: cli.py must not import SQLAlchemy)."""
     return any(
-        cls.__name__ == "OperationalError" and cls.__module__.startswith("sqlalchemy")
-        for cls in type(exc).__mro__
+        cls.__name__ == "OperationalError" and cls.__module__.startswith("sqlalchemy") for cls in type(exc).__mro__
     )
 
 
@@ -114,7 +112,7 @@ def _scrub(ctx: Any, text: str) -> str:
         from paperread.config import resolve_target
 
         return resolve_target(db).scrub(text)
-    except Exception:
+    except Exception:  # noqa: BLE001 (a message is never lost to its scrubbing)
         return text
 
 
@@ -176,7 +174,9 @@ def app_for(args: list[str], environ: Mapping[str, str]) -> typer.Typer:
     name = _command_name(_words_before_cursor(args, environ))
     if name is None:
         return app
-    commands = [c for c in app.registered_commands if (c.name or get_command_name(c.callback.__name__)) == name]
+    commands = [
+        c for c in app.registered_commands if (c.name or get_command_name(getattr(c.callback, "__name__", ""))) == name
+    ]
     groups = [g for g in app.registered_groups if g.name == name]
     if not commands and not groups:
         return app

@@ -34,7 +34,6 @@ class Target:
         """The URL safe to show: a password is masked."""
         return mask_password(self.url) if self.sqlite_path is None else str(self.sqlite_path)
 
-
     def scrub(self, text: str) -> str:
         """``text`` (an error message, say) with this URL's password masked wherever it appears."""
         for secret in sorted(url_secrets(self.url), key=len, reverse=True):

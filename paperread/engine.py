@@ -160,9 +160,7 @@ def _transaction(target: Target, *, schema_lock: bool = False) -> Iterator[Conne
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_SCHEMA_LOCK})
             yield conn
     except OperationalError as exc:
-        raise DatabaseError(
-            f"cannot use database '{target.display}': {target.scrub(_first_line(exc.orig))}"
-        ) from None
+        raise DatabaseError(f"cannot use database '{target.display}': {target.scrub(_first_line(exc.orig))}") from None
     finally:
         engine.dispose()
 
@@ -208,7 +206,7 @@ def _constraint_name(exc: IntegrityError) -> str:
     return getattr(diag, "constraint_name", None) or _first_line(exc.orig)
 
 
-def session_reader(session: Session) -> "ConnectionReader":
+def session_reader(session: Session) -> ConnectionReader:
     """The read queries over a write session's own connection and transaction,
     so a write command resolves names with exactly the SQL the read commands use."""
     return ConnectionReader(session.connection())
@@ -323,9 +321,7 @@ class ConnectionReader:
         return [dict(row._mapping) for row in result] if result.returns_rows else []
 
     def stream(self, sql: str, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
-        result = self.conn.execution_options(stream_results=True, yield_per=1000).execute(
-            text(sql), dict(params or {})
-        )
+        result = self.conn.execution_options(stream_results=True, yield_per=1000).execute(text(sql), dict(params or {}))
         for row in result:
             yield dict(row._mapping)
 
@@ -342,7 +338,7 @@ def open_server_reader(target: Target, *, engine: Engine | None = None) -> Conne
     """
     owner = make_engine(target) if engine is None else None
     try:
-        conn = _connect(engine or owner, target)
+        conn = _connect(engine or owner, target)  # type: ignore[arg-type]
     except BaseException:
         if owner is not None:
             owner.dispose()

@@ -111,7 +111,7 @@ def builtin_document() -> dict[str, Any]:
 
 def check_document(doc: Any, source: str = "document") -> None:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise InputError(f"{source} is not a paperread catalog document (no \"format\": \"paperread\")")
+        raise InputError(f'{source} is not a paperread catalog document (no "format": "paperread")')
     version = doc.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= FORMAT_VERSION:
         raise InputError(
@@ -120,7 +120,7 @@ def check_document(doc: Any, source: str = "document") -> None:
         )
     for name in ("categories", "papers", "videos"):
         if not isinstance(doc.get(name, []), list):
-            raise InputError(f"{source} is not a paperread catalog document (\"{name}\" is not a list)")
+            raise InputError(f'{source} is not a paperread catalog document ("{name}" is not a list)')
 
 
 # ---------------------------------------------------------------------------- dates and times
@@ -323,7 +323,7 @@ def _list(value: Any, what: str) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise InputError(f"\"{what}\" is not a list")
+        raise InputError(f'"{what}" is not a list')
     return value
 
 
@@ -332,9 +332,7 @@ def _title(value: Any, what: str = "title") -> str:
     if type(value) is str and value and value.isprintable() and not value[0].isspace() and not value[-1].isspace():
         return value
     text = _str(value, what).strip()
-    if not text.isprintable() and any(
-        ch in _LINE_BREAKS or unicodedata.category(ch) == "Cc" for ch in text
-    ):
+    if not text.isprintable() and any(ch in _LINE_BREAKS or unicodedata.category(ch) == "Cc" for ch in text):
         text = " ".join(
             "".join(" " if ch in _LINE_BREAKS or unicodedata.category(ch) == "Cc" else ch for ch in text).split()
         )
@@ -490,7 +488,9 @@ def _clean_paper(p: Any, slugs: set[str], latest: int) -> dict[str, Any]:
         raise InputError("not an object")
     category = p.get("category")
     if category is not None and (not isinstance(category, str) or category not in slugs):
-        raise InputError(f"category {json.dumps(category, ensure_ascii=False)[:60]} is not one of the document's categories")
+        raise InputError(
+            f"category {json.dumps(category, ensure_ascii=False)[:60]} is not one of the document's categories"
+        )
     key = p.get("key")
     reading: list[dict[str, Any]] = []
     users: set[str] = set()
@@ -555,16 +555,16 @@ def _clean_video(v: Any) -> dict[str, Any]:
         raise InputError("not an object")
     covered = v.get("papers") or []
     if not isinstance(covered, list) or not all(isinstance(k, str) for k in covered):
-        raise InputError("\"papers\" is not a list of paper keys")
+        raise InputError('"papers" is not a list of paper keys')
     watched: dict[str, str | None] = {}
     for w in _list(v.get("watched_by"), "watched_by"):
         if not isinstance(w, dict):
             raise InputError("a watched_by entry is not an object")
         watched.setdefault(_user(w.get("user")), _stamp(w.get("watched_at"), "watched_at"))
     return {
-        "date": _day(v["date"], "date") if _DAY_RE.fullmatch(str(v.get("date"))) else (
-            values.parse_date(_str(v.get("date"), "date")).isoformat()
-        ),
+        "date": _day(v["date"], "date")
+        if _DAY_RE.fullmatch(str(v.get("date")))
+        else (values.parse_date(_str(v.get("date"), "date")).isoformat()),
         "title": _title(v.get("title")),
         "duration_seconds": _count(v.get("duration_seconds"), "duration_seconds"),
         "bilibili": _optional(v.get("bilibili"), values.parse_bilibili, "bilibili id"),
@@ -631,7 +631,9 @@ def clean_document(
         if _names_a_slug(cat["name"], cat["slug"], space):
             name = f"{cat['name']} ({cat['slug']})"
             problems.append(
-                Problem("category", f"category '{cat['slug']}'", f"named '{name}': '{cat['name']}' is a slug", skipped=False)
+                Problem(
+                    "category", f"category '{cat['slug']}'", f"named '{name}': '{cat['name']}' is a slug", skipped=False
+                )
             )
             categories[i] = {**cat, "name": name}
 
@@ -716,7 +718,9 @@ def fts_deferred(conn: Connection) -> Iterator[None]:
     trigger = _drop_insert_trigger(conn)
     yield
     if trigger is not None:
-        conn.exec_driver_sql("INSERT INTO paper_fts(rowid, body) SELECT id, body FROM paper_search WHERE id > ?", (before,))
+        conn.exec_driver_sql(
+            "INSERT INTO paper_fts(rowid, body) SELECT id, body FROM paper_search WHERE id > ?", (before,)
+        )
         conn.exec_driver_sql(trigger)
 
 
@@ -789,7 +793,9 @@ class SearchFill:
         # default (4) is back in _close, and later writes merge them as they go.
         conn.exec_driver_sql("INSERT INTO paper_fts (paper_fts, rank) VALUES ('automerge', 0)")
         conn.exec_driver_sql("CREATE TEMP TABLE paper_fts_stage (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
-        conn.exec_driver_sql("INSERT INTO paper_fts_stage (id, body) VALUES (?, ?)", list(enumerate(bodies, self.first)))
+        conn.exec_driver_sql(
+            "INSERT INTO paper_fts_stage (id, body) VALUES (?, ?)", list(enumerate(bodies, self.first))
+        )
         self._dbapi = conn.connection.dbapi_connection
         self._thread = threading.Thread(target=self._run, name="paperread-search-index", daemon=True)
         self._thread.start()
@@ -802,7 +808,7 @@ class SearchFill:
     def _run(self) -> None:
         try:
             self._dbapi.execute("INSERT INTO paper_fts (rowid, body) SELECT id, body FROM temp.paper_fts_stage")
-        except BaseException as error:  # handed to the caller's thread by wait()
+        except BaseException as error:  # noqa: BLE001 (handed to the caller's thread by wait())
             self._error = error
 
     def covers(self, papers: list[dict[str, Any]]) -> bool:
@@ -886,12 +892,13 @@ def _sqlite_raw(conn: Connection) -> bool:
         stamp = columns.created_at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
         day = columns.publication_date.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
         return (
-            stamp is not None and day is not None
+            stamp is not None
+            and day is not None
             and stamp(sample) == _sqlite_stamp(stamp_text(sample)) == _sqlite_stamp(sample)
             and stamp(sample.replace(microsecond=0)) == _sqlite_stamp(stamp_text(sample.replace(microsecond=0)))
             and day(sample.date()) == _sqlite_day(sample.date().isoformat())
         )
-    except Exception:
+    except Exception:  # noqa: BLE001 (any surprise: take the portable road)
         return False
 
 
@@ -984,7 +991,9 @@ def _run_insert(conn: Connection, plan: tuple[Any, list[Any]] | None) -> None:
         conn.execute(statement, data)
 
 
-def _insert_returning_ids(conn: Connection, table: Any, rows: list[dict[str, Any]], *, raw: bool | None = None) -> list[int]:
+def _insert_returning_ids(
+    conn: Connection, table: Any, rows: list[dict[str, Any]], *, raw: bool | None = None
+) -> list[int]:
     """Insert rows with one executemany; their new ids, in the rows' order.
 
     PostgreSQL: batched ``INSERT ... RETURNING`` in parameter order. SQLite (where SQLAlchemy
@@ -1083,7 +1092,7 @@ def load_document(conn: Connection, doc: dict[str, Any], *, fill: SearchFill | N
     seconds. The document must be valid (the built-in one, or ``clean_document``'s output).
     Returns the number of rows per kind.
     """
-    from paperread.models import CitationHistory, Category, Paper, Reading, Video, VideoPaper, Watched
+    from paperread.models import Category, CitationHistory, Paper, Reading, Video, VideoPaper, Watched
 
     check_document(doc)
     categories, papers, videos = doc["categories"], doc["papers"], doc.get("videos", [])
@@ -1134,7 +1143,10 @@ def load_document(conn: Connection, doc: dict[str, Any], *, fill: SearchFill | N
                 for w in v.get("watched_by", [])
             ],
         }
-        tables = {t.name: t for t in (m.__table__ for m in (Category, Paper, CitationHistory, Reading, Video, VideoPaper, Watched))}
+        tables = {
+            t.name: t
+            for t in (m.__table__ for m in (Category, Paper, CitationHistory, Reading, Video, VideoPaper, Watched))
+        }
         prepared = {name: _insert_plan(tables[name], rows, raw=raw) for name, rows in plans.items()}
         fill.wait()
     except BaseException:
@@ -1229,7 +1241,11 @@ class ImportReport:
         tallies = (self.categories, self.papers, self.videos)
         return bool(
             any(t.added or t.updated or t.removed for t in tallies)
-            or self.reordered or self.reading or self.history or self.watched or self.changes
+            or self.reordered
+            or self.reading
+            or self.history
+            or self.watched
+            or self.changes
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -1358,7 +1374,9 @@ def _load_into_empty(
         slugs = {c["slug"] for c in doc["categories"]}
         if UNCATEGORIZED["slug"] not in slugs:
             doc["categories"] = [*doc["categories"], dict(UNCATEGORIZED)]
-        doc["papers"] = [p if p["category"] is not None else {**p, "category": UNCATEGORIZED["slug"]} for p in doc["papers"]]
+        doc["papers"] = [
+            p if p["category"] is not None else {**p, "category": UNCATEGORIZED["slug"]} for p in doc["papers"]
+        ]
     report.categories.added = len(doc["categories"])
     report.papers.added = len(doc["papers"])
     report.videos.added = len(doc["videos"])
@@ -1377,7 +1395,7 @@ def _same_text(a: Any, b: Any) -> bool:
 def _same_link(a: str | None, b: str | None) -> bool:
     """The same address, written alike or with other percent-escapes (``values.readable_url``:
     a README's link is read back encoded)."""
-    return a == b or a is not None and b is not None and values.readable_url(a) == values.readable_url(b)
+    return a == b or (a is not None and b is not None and values.readable_url(a) == values.readable_url(b))
 
 
 def _spaced(text: str) -> str:
@@ -1429,10 +1447,23 @@ class _Upsert:
     """One import into a catalog that already holds rows: plan everything, then write it."""
 
     def __init__(
-        self, conn: Connection, reader: Any, doc: dict[str, Any], carried: Carried, report: ImportReport,
-        *, prune: bool,
+        self,
+        conn: Connection,
+        reader: Any,
+        doc: dict[str, Any],
+        carried: Carried,
+        report: ImportReport,
+        *,
+        prune: bool,
     ) -> None:
-        self.conn, self.reader, self.doc, self.carried, self.report, self.prune = conn, reader, doc, carried, report, prune
+        self.conn, self.reader, self.doc, self.carried, self.report, self.prune = (
+            conn,
+            reader,
+            doc,
+            carried,
+            report,
+            prune,
+        )
         self.now = _now()
 
     # ------------------------------------------------------------------ planning
@@ -1536,8 +1567,7 @@ class _Upsert:
         if UNCATEGORIZED["slug"] not in self.cat_ref:
             row = next((c for c in self.db_cats.values() if c["slug"] == UNCATEGORIZED["slug"]), None)
             self.cat_ref[UNCATEGORIZED["slug"]] = (
-                row["id"] if row is not None
-                else self._new_category(UNCATEGORIZED["slug"], UNCATEGORIZED["name"])
+                row["id"] if row is not None else self._new_category(UNCATEGORIZED["slug"], UNCATEGORIZED["name"])
             )
         return self.cat_ref[UNCATEGORIZED["slug"]]
 
@@ -1570,7 +1600,9 @@ class _Upsert:
         # Semantic Scholar ids first, so that no paper matched by link or key takes the row
         # that a later paper of the file names by its S2 id.
         by_id_first = {
-            i: by_s2[p["s2_id"]] for i, p in enumerate(self.doc["papers"]) if p["s2_id"] is not None and p["s2_id"] in by_s2
+            i: by_s2[p["s2_id"]]
+            for i, p in enumerate(self.doc["papers"])
+            if p["s2_id"] is not None and p["s2_id"] in by_s2
         }
         claimed.update(row["id"] for row in by_id_first.values())
         for i, p in enumerate(self.doc["papers"]):
@@ -1581,7 +1613,9 @@ class _Upsert:
                 keys_taken.add(key)
                 self.new_papers.append({**p, "key": key})
                 ref = -len(self.new_papers)
-                self.final_cat[ref] = self.cat_ref[p["category"]] if p["category"] is not None else self._uncategorized()
+                self.final_cat[ref] = (
+                    self.cat_ref[p["category"]] if p["category"] is not None else self._uncategorized()
+                )
             else:
                 claimed.add(row["id"])
                 ref = row["id"]
@@ -1618,7 +1652,9 @@ class _Upsert:
 
     def _id_taken(self, key: str, name: str, value: str, holder: str) -> None:
         self.report.problems.append(
-            Problem("paper", f"paper '{key}'", f"{_ID_NAMES[name]} {value} left off: paper '{holder}' has it", skipped=False)
+            Problem(
+                "paper", f"paper '{key}'", f"{_ID_NAMES[name]} {value} left off: paper '{holder}' has it", skipped=False
+            )
         )
 
     @staticmethod
@@ -1656,7 +1692,7 @@ class _Upsert:
                 continue
             new = p[name]
             old = day_text(row[name]) if name == "publication_date" else row[name]
-            if mode == "fill" and new is None or mode == "seed" and old is not None:
+            if (mode == "fill" and new is None) or (mode == "seed" and old is not None):
                 continue
             if name == "title" and not self.carried.exact_spacing:
                 differs = _spaced(new) != _spaced(old)
@@ -1709,8 +1745,10 @@ class _Upsert:
             if row is None:
                 row = next(
                     (
-                        c for c in by_day_title.get((v["date"], _spaced(v["title"])), [])
-                        if c["id"] not in self.videos_claimed and (c["bilibili"] is None or c["bilibili"] == v["bilibili"])
+                        c
+                        for c in by_day_title.get((v["date"], _spaced(v["title"])), [])
+                        if c["id"] not in self.videos_claimed
+                        and (c["bilibili"] is None or c["bilibili"] == v["bilibili"])
                     ),
                     None,
                 )
@@ -1736,8 +1774,11 @@ class _Upsert:
             old = day_text(row["date"]) if name == "date" else row[name]
             if name == "title" and not self.carried.exact_spacing and _spaced(old) == _spaced(v[name]):
                 continue
-            if name == "link" and not self.carried.video_ties_exact and self._tie_link(v, v["link"]) and (
-                old is None or self._tie_link(v, old)
+            if (
+                name == "link"
+                and not self.carried.video_ties_exact
+                and self._tie_link(v, v["link"])
+                and (old is None or self._tie_link(v, old))
             ):
                 continue  # a README's title links the papers it covers: no link of the video's own
             if v[name] != old and not (name == "link" and _same_link(v[name], old)):
@@ -1893,7 +1934,7 @@ class _Upsert:
                 # Never an older state over a newer one: a note written since the file was
                 # made stays (and so does any, when the file cannot say how old its row is).
                 file_at, db_at = _utc(r["updated_at"]), _utc(row["updated_at"])
-                if file_at is None or db_at is not None and file_at < db_at:
+                if file_at is None or (db_at is not None and file_at < db_at):
                     self.report.problems.append(
                         Problem(
                             "paper", f"paper '{p['key']}'",
@@ -1963,7 +2004,9 @@ class _Upsert:
         self.cats_removed: list[int] = []
         if self.carried.category_names:
             removed = set(self.papers_removed)
-            used = {self.final_cat.get(pid, row["category_id"]) for pid, row in self.db_papers.items() if pid not in removed}
+            used = {
+                self.final_cat.get(pid, row["category_id"]) for pid, row in self.db_papers.items() if pid not in removed
+            }
             used |= {self.final_cat[-(i + 1)] for i in range(len(self.new_papers))}
             for cid, c in self.db_cats.items():
                 if cid in self.cats_claimed:
@@ -2017,14 +2060,16 @@ class _Upsert:
             for rid in self.reading_updates:
                 row = by_id[rid]
                 self._change("reading", "updated", f"{self.db_papers[row['paper_id']]['key']} ({row['user_name']})")
-        report.changes.sort(key=lambda c: ("category paper video reading".split().index(c["kind"]), c["action"] != "added"))
+        report.changes.sort(
+            key=lambda c: (["category", "paper", "video", "reading"].index(c["kind"]), c["action"] != "added")
+        )
 
     # ------------------------------------------------------------------ writing
 
     def _write(self) -> None:
         from sqlalchemy import delete
 
-        from paperread.models import CitationHistory, Category, Paper, Reading, Video, VideoPaper, Watched
+        from paperread.models import Category, CitationHistory, Paper, Reading, Video, VideoPaper, Watched
 
         conn, now = self.conn, self.now
         cats, papers, videos = Category.__table__, Paper.__table__, Video.__table__
@@ -2040,7 +2085,8 @@ class _Upsert:
         _update_many(conn, cats, cat_changes)
         _more_cache(conn)
         new_cat_ids = _insert_returning_ids(
-            conn, cats,
+            conn,
+            cats,
             [{**c, "position": self.cat_positions.get(-(i + 1), 0)} for i, c in enumerate(self.new_cats)],
         )
 
@@ -2065,8 +2111,11 @@ class _Upsert:
         _update_many(conn, papers, paper_changes)
         new_rows = [
             _paper_row(
-                p, cat_id(self.final_cat[-(i + 1)]), self.paper_positions.get(-(i + 1), 0),
-                self.new_marked.get(-(i + 1), False), now,
+                p,
+                cat_id(self.final_cat[-(i + 1)]),
+                self.paper_positions.get(-(i + 1), 0),
+                self.new_marked.get(-(i + 1), False),
+                now,
             )
             for i, p in enumerate(self.new_papers)
         ]

@@ -27,7 +27,7 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -81,7 +81,7 @@ def decode(data: bytes, source: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InputError(
-            f"{source} is not UTF-8 text (byte {error.start}: {data[error.start:error.start + 1]!r})",
+            f"{source} is not UTF-8 text (byte {error.start}: {data[error.start : error.start + 1]!r})",
             hint="save it as UTF-8",
         ) from None
 
@@ -105,10 +105,22 @@ def detect_format(name: str | None, text: str) -> str:
 
 def parse(text: str, fmt: str, *, source: str) -> Parsed | ParsedJson:
     """Read ``text`` in format ``fmt``; InputError when it is not that format at all."""
-    readers = {"markdown": read_markdown, "json": read_json, "csv": read_csv, "bibtex": read_bibtex}
+    readers: dict[str, Callable[[str, str], Parsed | ParsedJson]] = {
+        "markdown": read_markdown,
+        "json": read_json,
+        "csv": read_csv,
+        "bibtex": read_bibtex,
+    }
     if fmt not in readers:
         raise InputError(f"format '{fmt}' is not one of {', '.join(FORMATS)}")
     return readers[fmt](text, source)
+
+
+def _end(pattern: re.Pattern[str], text: str, pos: int) -> int:
+    """Where a match of ``pattern`` (one that matches the empty string too) ends at ``pos``."""
+    match = pattern.match(text, pos)
+    assert match is not None
+    return match.end()
 
 
 # ---------------------------------------------------------------------------- markdown
@@ -181,9 +193,7 @@ def read_json(text: str, source: str) -> ParsedJson:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as error:
-        raise InputError(
-            f"{source} is not JSON (line {error.lineno}, column {error.colno}: {error.msg})"
-        ) from None
+        raise InputError(f"{source} is not JSON (line {error.lineno}, column {error.colno}: {error.msg})") from None
     except RecursionError:
         raise InputError(f"{source} is not a paperread catalog document (nested too deeply)") from None
     return ParsedJson(doc, source)
@@ -291,7 +301,7 @@ def _csv_record_end(text: str, start: int) -> tuple[int, int | None]:
                     continue
                 pos = close + 1
                 break
-        pos = _CSV_UNQUOTED_RE.match(text, pos).end()  # (after a closing quote: kept as it is)
+        pos = _end(_CSV_UNQUOTED_RE, text, pos)  # (after a closing quote: kept as it is)
         if pos >= end:
             return end, None
         if text[pos] == ",":
@@ -307,7 +317,7 @@ def _csv_check_quotes(text: str, start: int, first_line: int, source: str) -> in
     if opened is not None:
         line = first_line + sum(1 for _ in _LINE_BREAK_RE.finditer(text, start, opened))
         raise InputError(
-            f"{source} line {line}: a quoted field starts here (\") and is never closed, "
+            f'{source} line {line}: a quoted field starts here (") and is never closed, '
             "so the rows after it cannot be read",
             hint='close the quote; a quote inside a quoted field is written twice ("")',
         )
@@ -336,7 +346,12 @@ def read_csv(text: str, source: str) -> Parsed:
     unknown = [h for h, n in zip(header or [], names) if n not in CSV_COLUMNS]
     if unknown:
         problems.append(
-            Problem("file", 1, f"column(s) {', '.join(repr(u) for u in unknown)} ignored: not a paperread column", skipped=False)
+            Problem(
+                "file",
+                1,
+                f"column(s) {', '.join(repr(u) for u in unknown)} ignored: not a paperread column",
+                skipped=False,
+            )
         )
     columns = {n: i for i, n in enumerate(names) if n in CSV_COLUMNS}
     categories = _Categories()
@@ -360,7 +375,7 @@ def read_csv(text: str, source: str) -> Parsed:
             problems.append(Problem("paper", start, f"paper skipped: {len(cells)} cells, the header has {len(names)}"))
             continue
 
-        def cell(name: str) -> str | None:
+        def cell(name: str, cells: list[str] = cells) -> str | None:
             index = columns.get(name)
             return cells[index] if index is not None and index < len(cells) else None
 
@@ -382,7 +397,9 @@ def read_csv(text: str, source: str) -> Parsed:
     # An unclosed quote runs to the end of the text: the last record read holds it.
     _csv_check_quotes(text, *last, source)
     doc = {"format": "paperread", "version": 1, "categories": categories.items, "papers": papers, "videos": []}
-    doc, more = clean_document(doc, source=source, locate=lambda kind, i, item: lines[i] if kind == "paper" else f"{kind} #{i + 1}")
+    doc, more = clean_document(
+        doc, source=source, locate=lambda kind, i, item: lines[i] if kind == "paper" else f"{kind} #{i + 1}"
+    )
     modes = {
         "title": "set", "year": "set", "category": "set", "url": "set", "description": "set", "authors": "set",
         "venue": "set", "recorded": "set", "s2_id": "fill", "arxiv_id": "fill", "doi": "fill", "citations": "seed",
@@ -401,9 +418,19 @@ def write_csv(reader: Reader, out: IO[str]) -> dict[str, int]:
     for row in queries.export_papers(reader):
         writer.writerow(
             [
-                row["key"], row["title"], row["year"], row["category"], "true" if row["recorded"] else "false",
-                row["citations"], row["s2_id"], row["arxiv_id"], row["doi"], row["url"], row["description"],
-                row["authors"], row["venue"],
+                row["key"],
+                row["title"],
+                row["year"],
+                row["category"],
+                "true" if row["recorded"] else "false",
+                row["citations"],
+                row["s2_id"],
+                row["arxiv_id"],
+                row["doi"],
+                row["url"],
+                row["description"],
+                row["authors"],
+                row["venue"],
             ]
         )
         n += 1
@@ -451,9 +478,14 @@ def _bib_entry(p: dict[str, Any], category_name: str) -> str:
     fields: list[tuple[str, str]] = [("title", _bib_title(p["title"]))]
     names = split_authors(p["authors"])
     if names:
-        fields.append(("author", " and ".join(
-            "{" + latex_escape(n) + "}" if _BIB_AND_RE.search(n) or "," in n else latex_escape(n) for n in names
-        )))
+        fields.append(
+            (
+                "author",
+                " and ".join(
+                    "{" + latex_escape(n) + "}" if _BIB_AND_RE.search(n) or "," in n else latex_escape(n) for n in names
+                ),
+            )
+        )
     if p["year"] is not None:
         fields.append(("year", str(p["year"])))
     if p["url"]:
@@ -690,9 +722,52 @@ _LATEX_SYMBOLS = {
 }  # fmt: skip
 # Commands that only style their argument (or what follows, inside its group): dropped.
 _LATEX_STYLES = frozenset(
-    "emph textbf textit textsl texttt textsc textrm textsf textup textmd textnormal mbox hbox text mathrm "
-    "mathbf mathit mathsf mathtt url nocase NoCaseChange protect relax bf it em sc rm sf tt sl up md "
-    "normalfont bfseries itshape scshape slshape upshape mdseries rmfamily sffamily ttfamily".split()
+    [
+        "emph",
+        "textbf",
+        "textit",
+        "textsl",
+        "texttt",
+        "textsc",
+        "textrm",
+        "textsf",
+        "textup",
+        "textmd",
+        "textnormal",
+        "mbox",
+        "hbox",
+        "text",
+        "mathrm",
+        "mathbf",
+        "mathit",
+        "mathsf",
+        "mathtt",
+        "url",
+        "nocase",
+        "NoCaseChange",
+        "protect",
+        "relax",
+        "bf",
+        "it",
+        "em",
+        "sc",
+        "rm",
+        "sf",
+        "tt",
+        "sl",
+        "up",
+        "md",
+        "normalfont",
+        "bfseries",
+        "itshape",
+        "scshape",
+        "slshape",
+        "upshape",
+        "mdseries",
+        "rmfamily",
+        "sffamily",
+        "ttfamily",
+    ]
 )
 _LATEX_CONTROL_SYMBOLS = {
     " ": " ", "\n": " ", "\\": " ", ",": " ", ";": " ", ":": " ", "!": "", "-": "", "/": "", "@": "",
@@ -725,13 +800,13 @@ def _latex_plain(value: str) -> str:
             out.append(" ")
             pos += 1
         elif ch == "-":
-            dashes = _LATEX_DASHES_RE.match(value, pos).end() - pos
+            dashes = _end(_LATEX_DASHES_RE, value, pos) - pos
             out.append("—" * (dashes // 3) + ("", "-", "–")[dashes % 3])
             pos += dashes
         else:
-            plain = _LATEX_PLAIN_RE.match(value, pos)
-            out.append(plain.group(0))
-            pos = plain.end()
+            stop = _end(_LATEX_PLAIN_RE, value, pos)
+            out.append(value[pos:stop])
+            pos = stop
     return "".join(out)
 
 
@@ -749,7 +824,7 @@ def _latex_command(value: str, pos: int) -> tuple[str, int]:
         return _LATEX_CONTROL_SYMBOLS.get(symbol, "\\" + symbol), after
     if word in _LATEX_ACCENTS:
         return _latex_accent(value, after, word)
-    gobbled = _SPACES_RE.match(value, after).end()  # TeX drops the spaces after a command word
+    gobbled = _end(_SPACES_RE, value, after)  # TeX drops the spaces after a command word
     if word in _LATEX_LETTERS:
         return _LATEX_LETTERS[word], gobbled
     if word in _LATEX_SYMBOLS:
@@ -764,7 +839,7 @@ def _latex_command(value: str, pos: int) -> tuple[str, int]:
 
 def _latex_accent(value: str, pos: int, accent: str) -> tuple[str, int]:
     """The accent ``accent`` over what follows ``pos``: a {group}, \\i, \\o ..., or one character."""
-    pos = _SPACES_RE.match(value, pos).end()
+    pos = _end(_SPACES_RE, value, pos)
     base, end = "", pos
     if value.startswith("{", pos):
         close = _latex_group_end(value, pos)
@@ -773,7 +848,7 @@ def _latex_accent(value: str, pos: int, accent: str) -> tuple[str, int]:
     elif value.startswith("\\", pos):
         match = _LATEX_COMMAND_RE.match(value, pos)
         if match is not None and match.group(1) in _LATEX_LETTERS:
-            base, end = _LATEX_LETTERS[match.group(1)], _SPACES_RE.match(value, match.end()).end()
+            base, end = _LATEX_LETTERS[match.group(1)], _end(_SPACES_RE, value, match.end())
     elif pos < len(value) and value[pos] != "}":
         base, end = value[pos], pos + 1
     if not base:
@@ -873,7 +948,9 @@ def read_bibtex(text: str, source: str) -> Parsed:
     if not found and not problems and text.strip():  # (an empty file: what an empty catalog exports)
         raise InputError(f"{source} is not BibTeX: it has no @type{{key, ...}} entry")
     doc = {"format": "paperread", "version": 1, "categories": categories.items, "papers": papers, "videos": []}
-    doc, more = clean_document(doc, source=source, locate=lambda kind, i, item: lines[i] if kind == "paper" else f"{kind} #{i + 1}")
+    doc, more = clean_document(
+        doc, source=source, locate=lambda kind, i, item: lines[i] if kind == "paper" else f"{kind} #{i + 1}"
+    )
     carried = Carried(
         papers={
             "title": "set", "year": "fill", "category": "set", "url": "fill", "authors": "fill", "venue": "fill",

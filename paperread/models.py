@@ -56,9 +56,7 @@ class Paper(SQLModel, table=True):
     key: str = Field(unique=True, max_length=64)
     title: str = Field(sa_column=Column(Text, nullable=False))
     year: int | None = None
-    category_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("category.id", ondelete="RESTRICT"), nullable=False)
-    )
+    category_id: int = Field(sa_column=Column(Integer, ForeignKey("category.id", ondelete="RESTRICT"), nullable=False))
     url: str | None = Field(default=None, sa_column=Column(Text))
     description: str | None = Field(default=None, sa_column=Column(Text))
     s2_id: str | None = Field(default=None, unique=True, max_length=40)
@@ -98,12 +96,8 @@ class VideoPaper(SQLModel, table=True):
     __tablename__ = "video_paper"
     __table_args__ = (Index("ix_video_paper_paper_id", "paper_id"),)
 
-    video_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("video.id", ondelete="CASCADE"), primary_key=True)
-    )
-    paper_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("paper.id", ondelete="CASCADE"), primary_key=True)
-    )
+    video_id: int = Field(sa_column=Column(Integer, ForeignKey("video.id", ondelete="CASCADE"), primary_key=True))
+    paper_id: int = Field(sa_column=Column(Integer, ForeignKey("paper.id", ondelete="CASCADE"), primary_key=True))
     position: int = Field(default=0)
 
 
@@ -114,9 +108,7 @@ class CitationHistory(SQLModel, table=True):
     __table_args__ = (Index("ix_citation_history_paper_id_fetched_at", "paper_id", "fetched_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    paper_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("paper.id", ondelete="CASCADE"), nullable=False)
-    )
+    paper_id: int = Field(sa_column=Column(Integer, ForeignKey("paper.id", ondelete="CASCADE"), nullable=False))
     citations: int
     fetched_at: dt.datetime = Field(default_factory=utcnow)
 
@@ -129,9 +121,7 @@ class Reading(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     user_name: str = Field(max_length=120)
-    paper_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("paper.id", ondelete="CASCADE"), nullable=False)
-    )
+    paper_id: int = Field(sa_column=Column(Integer, ForeignKey("paper.id", ondelete="CASCADE"), nullable=False))
     status: str | None = Field(default=None, max_length=16)  # None, "reading" or "read"
     started_at: dt.datetime | None = None
     read_at: dt.datetime | None = None
@@ -143,7 +133,5 @@ class Watched(SQLModel, table=True):
     __tablename__ = "watched"
 
     user_name: str = Field(max_length=120, primary_key=True)
-    video_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("video.id", ondelete="CASCADE"), primary_key=True)
-    )
+    video_id: int = Field(sa_column=Column(Integer, ForeignKey("video.id", ondelete="CASCADE"), primary_key=True))
     watched_at: dt.datetime = Field(default_factory=utcnow)

@@ -179,8 +179,7 @@ def citation_history_line(history: Sequence[dict[str, Any]], *, terminal: bool) 
     day = lambda h: (h["fetched_at"] or "")[:10]  # noqa: E731
     if not terminal:
         return (
-            f"{first['count']} on {day(first)} -> {last['count']} on {day(last)} "
-            f"({growth:+d} in {len(history)} counts)"
+            f"{first['count']} on {day(first)} -> {last['count']} on {day(last)} ({growth:+d} in {len(history)} counts)"
         )
     line = sparkline(spark_series([(h["fetched_at"], h["count"]) for h in history]))
     return f"{line} {first['count']:,} → {last['count']:,} ({growth:+,}) from {day(first)} to {day(last)}"
@@ -189,8 +188,18 @@ def citation_history_line(history: Sequence[dict[str, Any]], *, terminal: bool) 
 # ---------------------------------------------------------------------------- papers
 
 PAPER_JSON_FIELDS = (
-    "key", "title", "year", "category", "recorded", "citations", "s2_id",
-    "arxiv_id", "doi", "url", "description", "read_status",
+    "key",
+    "title",
+    "year",
+    "category",
+    "recorded",
+    "citations",
+    "s2_id",
+    "arxiv_id",
+    "doi",
+    "url",
+    "description",
+    "read_status",
 )
 
 
@@ -214,8 +223,15 @@ def papers(rows: Iterable[dict[str, Any]], *, as_json: bool) -> int:
         _paper_table(list(counted(rows)))
     else:
         emit_plain_rows(
-            (r["key"], r["year"], r["title"], r["category"], "recorded" if r["recorded"] else "",
-             r["citations"], r.get("read_status"))
+            (
+                r["key"],
+                r["year"],
+                r["title"],
+                r["category"],
+                "recorded" if r["recorded"] else "",
+                r["citations"],
+                r.get("read_status"),
+            )
             for r in counted(rows)
         )
     return count
@@ -236,7 +252,11 @@ def _paper_table(rows: list[dict[str, Any]]) -> None:
         table.add_column("status")
     for r in rows:
         cells = [
-            r["key"], _cell(r["year"]), r["title"], r["category"], "✅" if r["recorded"] else "",
+            r["key"],
+            _cell(r["year"]),
+            r["title"],
+            r["category"],
+            "✅" if r["recorded"] else "",
             f"{r['citations']:,}" if r["citations"] is not None else "",
         ]
         if show_status:
@@ -265,7 +285,8 @@ def paper_detail(paper: dict[str, Any], *, as_json: bool) -> None:
         ("DOI", _cell(paper["doi"])),
         (
             "citations",
-            "unknown" if paper["citations"] is None
+            "unknown"
+            if paper["citations"] is None
             else f"{paper['citations']:,} (fetched {paper['citations_fetched_at'] or 'never'})",
         ),
         ("history", history_text),
@@ -338,14 +359,24 @@ def videos(rows: list[dict[str, Any]], *, as_json: bool) -> None:
         table.add_column("bilibili", no_wrap=True)
         for v in rows:
             table.add_row(
-                str(v["id"]), v["date"], duration(v["duration_seconds"]), v["title"],
-                ", ".join(p["key"] for p in v["papers"]), _cell(v["bilibili"]),
+                str(v["id"]),
+                v["date"],
+                duration(v["duration_seconds"]),
+                v["title"],
+                ", ".join(p["key"] for p in v["papers"]),
+                _cell(v["bilibili"]),
             )
         _console().print(table)
         return
     emit_plain_rows(
-        (v["id"], v["date"], duration(v["duration_seconds"]), v["title"],
-         ",".join(p["key"] for p in v["papers"]), v["bilibili"])
+        (
+            v["id"],
+            v["date"],
+            duration(v["duration_seconds"]),
+            v["title"],
+            ",".join(p["key"] for p in v["papers"]),
+            v["bilibili"],
+        )
         for v in rows
     )
     message(f"{len(rows)} videos, {duration(total)}")
@@ -413,7 +444,9 @@ def stats(data: dict[str, Any], *, as_json: bool) -> None:
         out(line + "\n")
     width = max((len(c["slug"]) for c in data["categories"]), default=0)
     for c in data["categories"]:
-        out(f"{c['slug']:<{width}}  {c['recorded']:>4}/{c['papers']:<4}  {bar(c['recorded'], c['papers'])}  {c['name']}\n")
+        out(
+            f"{c['slug']:<{width}}  {c['recorded']:>4}/{c['papers']:<4}  {bar(c['recorded'], c['papers'])}  {c['name']}\n"
+        )
 
 
 # ---------------------------------------------------------------------------- citations (sync, trending)
@@ -460,7 +493,7 @@ class _BarProgress:
         self._bar.update(self._task, description=f"{self._name} (retry {attempt} in {wait:.0f} s: {reason})")
 
 
-class sync_progress:  # noqa: N801  (used as a context manager, like open())
+class sync_progress:
     """Progress of a sync: a bar when stderr is a terminal and not --quiet, else nothing."""
 
     def __init__(self, *, quiet: bool) -> None:
@@ -473,8 +506,12 @@ class sync_progress:  # noqa: N801  (used as a context manager, like open())
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         self._bar = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-            console=_console(stderr=True), transient=False,
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=_console(stderr=True),
+            transient=False,
         )
         self._bar.__enter__()
         return _BarProgress(self._bar)
@@ -527,7 +564,9 @@ def _sync_lines(data: dict[str, Any], command: str) -> list[str]:
     if data.get("without_count"):
         lines.append(f"{_plural(data['without_count'], 'paper')} found without a citation count (kept as was)")
     if data.get("metadata_filled"):
-        lines.append(f"filled missing metadata (authors, venue, date, ids) of {_plural(data['metadata_filled'], 'paper')}")
+        lines.append(
+            f"filled missing metadata (authors, venue, date, ids) of {_plural(data['metadata_filled'], 'paper')}"
+        )
     for r in data.get("resolved", []):
         lines.append(f"resolved {r['key']} -> {r['s2_id']} (by {r['via']})")
     for r in data.get("replaced_ids", []):
@@ -581,9 +620,13 @@ def trending(rows: list[dict[str, Any]], *, as_json: bool, since: str) -> None:
         table.add_column("counted from", no_wrap=True)
         for i, r in enumerate(rows, 1):
             table.add_row(
-                str(i), r["key"], r["title"], f"+{r['growth']:,}",
+                str(i),
+                r["key"],
+                r["title"],
+                f"+{r['growth']:,}",
                 "" if r["growth_percent"] is None else f"{r['growth_percent']:.1f}",
-                f"{r['start_count']:,} → {r['end_count']:,}", (r["start_at"] or "")[:10],
+                f"{r['start_count']:,} → {r['end_count']:,}",
+                (r["start_at"] or "")[:10],
             )
         _console().print(table)
         return
@@ -728,7 +771,9 @@ def import_report(report: Any, *, source: str, fmt: str, as_json: bool) -> None:
         kept.setdefault(item["kind"], []).append(item["name"])
     for kind, names in kept.items():
         listed = ", ".join(names[:10]) + (f", ... ({len(names)} in all)" if len(names) > 10 else "")
-        why = "" if any(i["reason"] != "not in the file" for i in report.kept if i["kind"] == kind) else (
-            " (--prune removes them)"
+        why = (
+            ""
+            if any(i["reason"] != "not in the file" for i in report.kept if i["kind"] == kind)
+            else (" (--prune removes them)")
         )
         message(f"  kept {len(names)} {kind}(s) that are not in {source}{why}: {listed}")

@@ -33,6 +33,7 @@ def binary_order(reader: Reader) -> str:
     PostgreSQL too, whatever the server's locale (en_US would put 'a-c' before 'ab')."""
     return ' COLLATE "C"' if reader.dialect == "postgresql" else ""
 
+
 _PAPER_COLUMNS = f"""
     p.id, p.key, p.title, p.year, c.slug AS category, c.name AS category_name,
     CASE WHEN {RECORDED} THEN 1 ELSE 0 END AS recorded,
@@ -305,7 +306,9 @@ def resolve_paper(reader: Reader, name: str) -> dict[str, Any]:
     """A paper named by key, Semantic Scholar id, arXiv id, DOI, or a title fragment matching one."""
     wanted = name.strip()
     if not wanted:
-        raise InputError("the paper name is empty", hint="name a paper by its key, S2 id, arXiv id, DOI or part of its title")
+        raise InputError(
+            "the paper name is empty", hint="name a paper by its key, S2 id, arXiv id, DOI or part of its title"
+        )
     base = "SELECT p.id, p.key, p.title FROM paper p WHERE "
     for sql, value in (
         ("p.key = :v", wanted.lower()),
@@ -315,7 +318,10 @@ def resolve_paper(reader: Reader, name: str) -> dict[str, Any]:
         rows = reader.rows(base + sql, {"v": value})
         if len(rows) == 1:
             return rows[0]
-    for column, parsed in (("arxiv_id", _as_id(wanted, "normalize_arxiv_id")), ("doi", _as_id(wanted, "normalize_doi"))):
+    for column, parsed in (
+        ("arxiv_id", _as_id(wanted, "normalize_arxiv_id")),
+        ("doi", _as_id(wanted, "normalize_doi")),
+    ):
         if parsed:
             rows = reader.rows(base + f"p.{column} = :v", {"v": parsed})
             if len(rows) == 1:
@@ -388,7 +394,8 @@ def paper_keys(reader: Reader, prefix: str = "", limit: int = 200) -> list[dict[
     """
     prefix = prefix.lower()
     params: dict[str, Any] = {
-        "p": prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%", "n": limit
+        "p": prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",
+        "n": limit,
     }
     where = "key LIKE :p ESCAPE '\\'"
     if reader.dialect == "sqlite" and prefix and ord(prefix[-1]) < 0x10FFFF:

@@ -147,9 +147,9 @@ def _cell(inline: Token) -> _Cell:
             piece = _FOOTNOTE_REF_RE.sub("", child.content)
         elif child.type in ("text_special", "code_inline"):
             piece = child.content
-        elif child.type in ("softbreak", "hardbreak"):
-            piece = "\n"
-        elif child.type == "html_inline" and _BR_RE.fullmatch(child.content.strip()):
+        elif child.type in ("softbreak", "hardbreak") or (
+            child.type == "html_inline" and _BR_RE.fullmatch(child.content.strip())
+        ):
             piece = "\n"
         elif child.type == "image":
             cell.images.append(str(child.attrGet("src") or ""))
@@ -186,9 +186,14 @@ def _tables(text: str) -> list[_Table]:
             tables.append(current)
         elif token.type == "tr_open":
             row, row_line = [], _line(token)
-        elif token.type == "inline" and current is not None and tokens[index - 1].type in (
-            "th_open",
-            "td_open",
+        elif (
+            token.type == "inline"
+            and current is not None
+            and tokens[index - 1].type
+            in (
+                "th_open",
+                "td_open",
+            )
         ):
             row.append(_cell(token))
         elif token.type == "tr_close" and current is not None:
@@ -212,7 +217,8 @@ def _line(token: Token) -> int:
 def _query_param(url: str, name: str) -> str | None:
     """The first value of query parameter ``name`` in ``url``, decoded; None if absent."""
     try:
-        return (parse_qs(urlsplit(url).query).get(name) or [None])[0]
+        found = parse_qs(urlsplit(url).query).get(name)
+        return found[0] if found else None
     except ValueError:
         return None
 
@@ -457,7 +463,7 @@ def _read_video(table: _Table, cells: list[_Cell], index: _PaperIndex) -> dict[s
 
 
 def _kind(table: _Table) -> str | None:
-    """"videos" or "papers" by the header cells that identify each table, else None."""
+    """ "videos" or "papers" by the header cells that identify each table, else None."""
     if table.column(VIDEO_COLUMNS[0]) is not None and table.column(VIDEO_COLUMNS[1]) is not None:
         return "videos"
     if table.column(PAPER_COLUMNS[1]) is not None and table.column(PAPER_COLUMNS[2]) is not None:
@@ -527,9 +533,7 @@ def _read_papers(
     return categories, papers
 
 
-def _read_videos(
-    tables: list[_Table], index: _PaperIndex, problems: list[tuple[int, str]]
-) -> list[dict[str, Any]]:
+def _read_videos(tables: list[_Table], index: _PaperIndex, problems: list[tuple[int, str]]) -> list[dict[str, Any]]:
     """Videos oldest first (the README lists newest first); unreadable rows go to problems."""
     videos: list[dict[str, Any]] = []
     for table in tables:
@@ -721,9 +725,7 @@ def _check_references(catalog: dict[str, Any]) -> dict[str, dict[str, Any]]:
     for video in catalog["videos"]:
         for key in video["papers"]:
             if key not in papers:
-                raise InputError(
-                    f"video '{video['title']}' covers paper '{key}' which the catalog does not hold"
-                )
+                raise InputError(f"video '{video['title']}' covers paper '{key}' which the catalog does not hold")
     return papers
 
 
@@ -754,4 +756,3 @@ def _video_date(video: dict[str, Any]) -> date:
         return values.parse_date(video["date"])
     except InputError as error:
         raise InputError(f"video '{video['title']}': {error.message}") from None
-

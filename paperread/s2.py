@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Any, NoReturn, Self
 
@@ -281,8 +281,7 @@ class S2Client:
         if not isinstance(data, list) or len(data) != len(ids):
             got = f"{len(data)} results" if isinstance(data, list) else f"a {type(data).__name__}"
             raise S2BadResponse(
-                f"Semantic Scholar answered {got} for {len(ids)} ids "
-                f"on POST {self._base_path}/paper/batch"
+                f"Semantic Scholar answered {got} for {len(ids)} ids on POST {self._base_path}/paper/batch"
             )
         if not all(item is None or isinstance(item, dict) for item in data):
             raise S2BadResponse(
@@ -330,8 +329,7 @@ class S2Client:
         matches = data.get("data") if isinstance(data, dict) else None
         if not isinstance(matches, list) or not all(isinstance(m, dict) for m in matches):
             raise S2BadResponse(
-                f"Semantic Scholar answered GET {self._base_path}/paper/search/match "
-                "without a list of papers in 'data'"
+                f"Semantic Scholar answered GET {self._base_path}/paper/search/match without a list of papers in 'data'"
             )
         return matches[0] if matches else None
 
@@ -373,8 +371,7 @@ class S2Client:
             ) from exc
         except (httpx.NetworkError, httpx.RemoteProtocolError, httpx.ProxyError) as exc:
             raise S2Unavailable(
-                f"the connection to Semantic Scholar failed during {where}: "
-                f"{exc or type(exc).__name__}",
+                f"the connection to Semantic Scholar failed during {where}: {exc or type(exc).__name__}",
                 hint=_HINT_UNAVAILABLE,
                 reason="connection dropped",
             ) from exc
@@ -384,8 +381,7 @@ class S2Client:
             return response.json()
         except ValueError:
             raise S2BadResponse(
-                f"Semantic Scholar answered {where} with a body that is not JSON: "
-                f"{_one_line(response.text)!r}",
+                f"Semantic Scholar answered {where} with a body that is not JSON: {_one_line(response.text)!r}",
                 status=200,
                 reason="broken JSON",
             ) from None
@@ -397,8 +393,7 @@ class S2Client:
         if status in (401, 403):
             if self.config.api_key:
                 message = (
-                    f"Semantic Scholar refused the API key (HTTP {status}): "
-                    "it is wrong or expired; check S2_API_KEY"
+                    f"Semantic Scholar refused the API key (HTTP {status}): it is wrong or expired; check S2_API_KEY"
                 )
             else:
                 message = f"Semantic Scholar refused {where} (HTTP {status}): {text}"
@@ -431,8 +426,7 @@ class S2Client:
         tried = f"gave up after {attempts} attempt{'s' if attempts != 1 else ''}"
         if attempts < self.config.max_attempts:
             tried += (
-                f": waiting {state.upcoming_sleep:.0f} s more would pass the "
-                f"{self.config.max_total_seconds:g} s limit"
+                f": waiting {state.upcoming_sleep:.0f} s more would pass the {self.config.max_total_seconds:g} s limit"
             )
         raise type(error)(
             f"{error.message} ({tried})",
@@ -502,8 +496,8 @@ def _retry_after_seconds(value: str | None, now: datetime | None = None) -> floa
         except (TypeError, ValueError):
             return None
         if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-        seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
     return max(0.0, seconds) if math.isfinite(seconds) else None
 
 

@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from paperread import queries, values
 from paperread.engine import session_reader
@@ -136,8 +136,14 @@ def _video(session: Session, name: str) -> Video:
     return video
 
 
+def row_id(row: Any) -> int:
+    """The id of a row the session has flushed (SQLModel types it ``int | None``)."""
+    assert row.id is not None
+    return int(row.id)
+
+
 def _category_rows(session: Session) -> list[Category]:
-    return list(session.exec(select(Category).order_by(Category.position, Category.id)))
+    return list(session.exec(select(Category).order_by(col(Category.position), col(Category.id))))
 
 
 def _category(session: Session, name: str, *, what: str = "category", to_file: bool = False) -> Category:
@@ -199,7 +205,12 @@ def hold_paper_ids(conn: Any) -> None:
 
 
 def _check_unique_ids(
-    session: Session, *, key: Any = _UNSET, s2_id: Any = _UNSET, arxiv_id: Any = _UNSET, doi: Any = _UNSET,
+    session: Session,
+    *,
+    key: Any = _UNSET,
+    s2_id: Any = _UNSET,
+    arxiv_id: Any = _UNSET,
+    doi: Any = _UNSET,
     other_than: int | None = None,
 ) -> None:
     if any(value not in (_UNSET, None) for value in (arxiv_id, doi)):
@@ -277,7 +288,7 @@ def add_paper(
         key=clean_key,
         title=clean_title,
         year=clean_year,
-        category_id=cat.id,
+        category_id=row_id(cat),
         url=clean_url,
         description=clean_description,
         s2_id=clean_s2,
@@ -353,14 +364,14 @@ def edit_paper(
 
 def _orphaned_videos(session: Session, paper_id: int) -> list[Video]:
     """Videos covering this paper and no other."""
-    vp = VideoPaper.__table__
+    vp = VideoPaper.__table__  # type: ignore[attr-defined]
     other = vp.alias("other")
     stmt = (
         select(Video)
         .join(vp, vp.c.video_id == Video.id)
         .where(vp.c.paper_id == paper_id)
         .where(~select(other.c.video_id).where(other.c.video_id == Video.id, other.c.paper_id != paper_id).exists())
-        .order_by(Video.date, Video.id)
+        .order_by(col(Video.date), col(Video.id))
     )
     return list(session.exec(stmt))
 
@@ -373,7 +384,7 @@ def remove_paper(session: Session, name: str, *, expected_version: int | None = 
     summary = {"key": paper.key, "title": paper.title, "videos_deleted": [_video_summary(v) for v in orphans]}
     if orphans:
         session.exec(delete(Video).where(Video.id.in_([v.id for v in orphans])))  # type: ignore[union-attr]
-    session.exec(delete(Paper).where(Paper.id == paper.id))
+    session.exec(delete(Paper).where(col(Paper.id) == paper.id))
     session.expunge(paper)
     session.flush()
     return summary
@@ -461,7 +472,9 @@ def edit_video(
     remove_papers: Sequence[str] = (),
 ) -> tuple[Video, list[str]]:
     """Change a video's fields and the papers it covers; returns what changed."""
-    fields = VideoFields(title=title, date=date, duration=duration, bilibili=bilibili, youtube=youtube, zhihu=zhihu, url=url)
+    fields = VideoFields(
+        title=title, date=date, duration=duration, bilibili=bilibili, youtube=youtube, zhihu=zhihu, url=url
+    )
     video = _video(session, name)
     adding = _papers(session, add_papers)
     removing = _papers(session, remove_papers)
@@ -505,7 +518,7 @@ def remove_video(session: Session, name: str) -> dict[str, Any]:
         session.add(paper)
     summary["papers"] = [session.get(Paper, pid).key for pid in paper_ids]  # type: ignore[union-attr]
     session.flush()
-    session.exec(delete(Video).where(Video.id == video.id))
+    session.exec(delete(Video).where(col(Video.id) == video.id))
     session.expunge(video)
     session.flush()
     return summary
@@ -652,7 +665,7 @@ def rename_category(
         if target.startswith(current + "/"):
             raise InputError(f"category slug '{target}' lies under '{current}' itself: choose another slug")
         moving = [c for c in rows if c.slug == current or c.slug.startswith(current + "/")]
-        moves = [(c, target + c.slug[len(current):]) for c in moving]
+        moves = [(c, target + c.slug[len(current) :]) for c in moving]
         staying = {c.slug for c in rows} - {c.slug for c in moving}
         for _, new in moves:
             if new in staying:
@@ -684,9 +697,14 @@ def remove_category(session: Session, slug: str, *, move_to: str | None = None) 
     dest = _category(session, move_to, what="--move-to category", to_file=True) if move_to is not None else None
     if dest is not None and dest.id == cat.id:
         raise InputError(f"--move-to '{move_to}' is the category being removed: choose another one")
-    papers = list(session.exec(
-        select(Paper).where(Paper.category_id == cat.id).order_by(Paper.position, Paper.id).with_for_update()
-    ))
+    papers = list(
+        session.exec(
+            select(Paper)
+            .where(Paper.category_id == cat.id)
+            .order_by(col(Paper.position), col(Paper.id))
+            .with_for_update()
+        )
+    )
     if papers and dest is None:
         raise ConflictError(
             f"category '{cat.slug}' still holds {len(papers)} paper{'s' if len(papers) != 1 else ''}",

@@ -56,8 +56,8 @@ PG_SYNC_LOCK = 0x73796E63  # "sync"
 _FATAL = (S2AuthError, S2RateLimited, S2Unavailable, S2BadResponse)
 """Failures that would fail every later request too: the run stops and a rerun resumes."""
 
-PAPER = Paper.__table__
-HISTORY = CitationHistory.__table__
+PAPER = Paper.__table__  # type: ignore[attr-defined]
+HISTORY = CitationHistory.__table__  # type: ignore[attr-defined]
 
 
 class SyncBusyError(PaperreadError):
@@ -136,8 +136,11 @@ class Report:
         failures = [{"reason": reason, "papers": len(keys), "keys": keys} for reason, keys in self.failed.items()]
         if self.dry_run:
             data.update(
-                to_fetch=len(self.to_fetch), requests_needed=self.planned_requests, papers=self.to_fetch,
-                failures=failures, exit_code=self.exit_code,
+                to_fetch=len(self.to_fetch),
+                requests_needed=self.planned_requests,
+                papers=self.to_fetch,
+                failures=failures,
+                exit_code=self.exit_code,
             )
             return data
         data.update(
@@ -196,7 +199,7 @@ def normalise_title(title: str) -> str:
 
 
 def titles_agree(a: str | None, b: str | None) -> bool:
-    return bool(a and b) and normalise_title(a) == normalise_title(b) != ""
+    return bool(a and b) and normalise_title(a or "") == normalise_title(b or "") != ""
 
 
 def paper_ref(text: str) -> tuple[str, str]:
@@ -278,8 +281,12 @@ def plan(
     out = Plan()
     no_id: list[str] = []
     for row in queries.sync_plan(
-        reader, paper_ids=paper_ids, category=category, fresh_after=fresh_after,
-        with_unidentified=resolve, only_unidentified=only_unidentified,
+        reader,
+        paper_ids=paper_ids,
+        category=category,
+        fresh_after=fresh_after,
+        with_unidentified=resolve,
+        only_unidentified=only_unidentified,
     ):
         report.asked += 1
         if only_unidentified and row["s2_id"] is not None:
@@ -358,7 +365,7 @@ def _store_batch(engine: Engine, work: Plan, start: int, end: int, results: list
     for i, obj in zip(range(start, end), results):
         pid, key, ref = work.ids[i], work.keys[i], work.refs[i]
         if obj is None:
-            if pid in work.titles and work.titles[pid]:
+            if work.titles.get(pid):
                 work.by_title.append((pid, key))  # its arXiv id or DOI is unknown to S2: try the title
             else:
                 report.not_found.append(key)
@@ -394,8 +401,13 @@ def _match_titles(engine: Engine, client: S2Client, work: Plan, report: Report, 
             report.not_found.append(key)
         elif not titles_agree(record.title, title):
             report.unsure.append(
-                {"key": key, "title": title, "match_title": record.title, "match_s2_id": record.paper_id,
-                 "match_score": obj.get("matchScore") if obj else None}
+                {
+                    "key": key,
+                    "title": title,
+                    "match_title": record.title,
+                    "match_s2_id": record.paper_id,
+                    "match_score": obj.get("matchScore") if obj else None,
+                }
             )
         else:
             with engine.begin() as conn:
@@ -416,8 +428,16 @@ def _apply(conn: Connection, found: list[tuple[int, str, str, S2Paper]], report:
 
         hold_paper_ids(conn)  # the arXiv ids and DOIs filled in below stay each paper's own
     stmt = select(
-        PAPER.c.id, PAPER.c.key, PAPER.c.s2_id, PAPER.c.citation_count, PAPER.c.year, PAPER.c.arxiv_id,
-        PAPER.c.doi, PAPER.c.authors, PAPER.c.venue, PAPER.c.publication_date,
+        PAPER.c.id,
+        PAPER.c.key,
+        PAPER.c.s2_id,
+        PAPER.c.citation_count,
+        PAPER.c.year,
+        PAPER.c.arxiv_id,
+        PAPER.c.doi,
+        PAPER.c.authors,
+        PAPER.c.venue,
+        PAPER.c.publication_date,
     ).where(PAPER.c.id.in_(ids))
     if conn.dialect.name == "postgresql":
         stmt = stmt.with_for_update()
@@ -553,7 +573,9 @@ def fetch_paper(ref: str, config: S2Config | None = None) -> S2Paper:
         if kind == "id":
             [obj] = client.batch([value], PAPER_FIELDS)
             if obj is None:
-                raise NotFoundError(f"Semantic Scholar knows no paper '{value}'", hint="check the id, or give the title")
+                raise NotFoundError(
+                    f"Semantic Scholar knows no paper '{value}'", hint="check the id, or give the title"
+                )
             return parse_paper(obj)
         obj = client.match_title(value, PAPER_FIELDS)
     if obj is None:
@@ -598,6 +620,7 @@ def fill_new_paper(session: Any, paper: Paper, record: S2Paper) -> None:
     session.add(paper)
     session.flush()
     if record.citation_count is not None:
+        assert paper.id is not None
         session.add(CitationHistory(paper_id=paper.id, citations=record.citation_count, fetched_at=now))
         session.flush()
 
@@ -661,7 +684,7 @@ def _try_flock(fd: int) -> bool:
         import msvcrt
 
         try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined,unused-ignore]
             return True
         except OSError:
             return False
@@ -679,7 +702,7 @@ def _unflock(fd: int) -> None:
         import msvcrt
 
         os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined,unused-ignore]
         return
     fcntl.flock(fd, fcntl.LOCK_UN)
 

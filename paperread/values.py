@@ -20,7 +20,7 @@ from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 from paperread.errors import InputError
 
 KEY_MAX_LENGTH = 64
-KEY_RE = re.compile(r"[a-z0-9][a-z0-9.-]{0,%d}" % (KEY_MAX_LENGTH - 1))
+KEY_RE = re.compile(rf"[a-z0-9][a-z0-9.-]{{0,{KEY_MAX_LENGTH - 1}}}")
 
 _S2_ID_RE = re.compile(r"[0-9a-fA-F]{40}")
 # New-style arXiv ids (YYMM.NNNN[N]) and old-style ones (archive[.SUBJ]/YYMMNNN).
@@ -29,9 +29,7 @@ _ARXIV_OLD_RE = re.compile(r"([a-z]+(?:-[a-z]+)*)(\.[a-z]{2})?/\d{7}", re.ASCII 
 _ARXIV_VERSION_RE = re.compile(r"v\d+$", re.ASCII | re.IGNORECASE)
 _ARXIV_PREFIX_RE = re.compile(r"^arxiv:\s*", re.IGNORECASE)
 _DOI_RE = re.compile(r"10\.\d{4,9}/\S+", re.ASCII)
-_DOI_PREFIX_RE = re.compile(
-    r"(?:doi:\s*|https?://(?:dx\.|www\.)?doi\.org/)", re.IGNORECASE | re.ASCII
-)
+_DOI_PREFIX_RE = re.compile(r"(?:doi:\s*|https?://(?:dx\.|www\.)?doi\.org/)", re.IGNORECASE | re.ASCII)
 # Leading field of any width (hours, or minutes when there are no hours); the others two digits.
 _DURATION_RE = re.compile(r"(\d{1,5}):(\d{2})(?::(\d{2}))?", re.ASCII)
 _ISO_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
@@ -75,8 +73,7 @@ def slugify_key(text: str) -> str:
     the caller then picks a key from an id instead.
     """
     folded = "".join(
-        ch if ch.isascii() else "" if unicodedata.combining(ch) else "-"
-        for ch in unicodedata.normalize("NFKD", text)
+        ch if ch.isascii() else "" if unicodedata.combining(ch) else "-" for ch in unicodedata.normalize("NFKD", text)
     )
     slug = _NON_ALNUM_RUN_RE.sub("-", folded.lower()).strip("-")
     return slug[:KEY_MAX_LENGTH].rstrip("-")
@@ -174,9 +171,7 @@ def normalize_arxiv_id(s: str) -> str:
     else:
         found = _bare_arxiv_id(_ARXIV_PREFIX_RE.sub("", stripped, count=1))
     if found is None:
-        raise InputError(
-            f"arXiv id {shown(s)} is not like 1706.03762, hep-th/9901001 or an arxiv.org link"
-        )
+        raise InputError(f"arXiv id {shown(s)} is not like 1706.03762, hep-th/9901001 or an arxiv.org link")
     return found
 
 
@@ -259,12 +254,22 @@ def readable_url(url: str) -> str:
         out, i = [], 0
         while i < len(raw):
             lead = raw[i]
-            size = 1 if lead < 0x80 else 2 if 0xC2 <= lead < 0xE0 else 3 if 0xE0 <= lead < 0xF0 else 4 if lead < 0xF5 else 0
+            size = (
+                1
+                if lead < 0x80
+                else 2
+                if 0xC2 <= lead < 0xE0
+                else 3
+                if 0xE0 <= lead < 0xF0
+                else 4
+                if lead < 0xF5
+                else 0
+            )
             try:
                 ch = raw[i : i + size].decode("utf-8") if size else ""
             except UnicodeDecodeError:
                 ch = ""
-            if len(ch) == 1 and (ch in _MARKDOWN_ESCAPED or ord(ch) > 0x7F and ch.isprintable() and not ch.isspace()):
+            if len(ch) == 1 and (ch in _MARKDOWN_ESCAPED or (ord(ch) > 0x7F and ch.isprintable() and not ch.isspace())):
                 out.append(ch)
                 i += size
             else:
@@ -299,9 +304,7 @@ def parse_duration(s: str) -> int:
         return minutes * 60 + seconds
     hours, minutes, seconds = int(first), int(second), int(third)
     if minutes >= 60 or seconds >= 60:
-        raise InputError(
-            f"duration {shown(s)} is not H:MM:SS or MM:SS (minutes and seconds must be below 60)"
-        )
+        raise InputError(f"duration {shown(s)} is not H:MM:SS or MM:SS (minutes and seconds must be below 60)")
     return hours * 3600 + minutes * 60 + seconds
 
 
@@ -438,9 +441,7 @@ def parse_zhihu(s: str) -> str:
         return stripped
     parts = _url_parts(stripped, ("zhihu.com",))
     if parts is not None:
-        match = re.fullmatch(
-            r"/(?:zvideo|(?:question/\d+/)?answer)/(\d{1,30})/?", parts.path, re.ASCII
-        )
+        match = re.fullmatch(r"/(?:zvideo|(?:question/\d+/)?answer)/(\d{1,30})/?", parts.path, re.ASCII)
         if match:
             return match.group(1)
     raise InputError(f"zhihu video {shown(s)} is not a numeric id or a zhihu.com zvideo/answer link")

@@ -42,13 +42,22 @@ def main(db: str, plan: dict) -> None:
     for i, args in enumerate(plan["commands"]):
         began = time.time()
         result = runner.invoke(app, ["--db", db, *args])
-        results.append({"args": args, "exit": result.exit_code, "stderr": result.stderr,
-                        "began": round(began - start, 3), "seconds": round(time.time() - began, 3)})
+        results.append(
+            {
+                "args": args,
+                "exit": result.exit_code,
+                "stderr": result.stderr,
+                "began": round(began - start, 3),
+                "seconds": round(time.time() - began, 3),
+            }
+        )
         if stale and i == len(plan["commands"]) // 2:
             try:
                 with open_write_session(resolve_target(db)) as session:
                     store.edit_paper(
-                        session, stale["paper"], description=stale["description"],
+                        session,
+                        stale["paper"],
+                        description=stale["description"],
                         expected_version=stale["expected_version"],
                     )
                 stale["outcome"] = "written"

@@ -60,7 +60,7 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
     home.mkdir()
     for name in list(os.environ):
-        if name.startswith("PAPERREAD_") and name != "PAPERREAD_TEST_PG_URL" or name == "S2_API_KEY":
+        if (name.startswith("PAPERREAD_") and name != "PAPERREAD_TEST_PG_URL") or name == "S2_API_KEY":
             monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
@@ -203,12 +203,18 @@ def empty_cli(empty_url: str) -> Cli:
     return Cli(empty_url)
 
 
-def run_paperread(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_paperread(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     """paperread in a real subprocess, as a shell runs it."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "paperread", *args],
-        capture_output=True, text=True, env=full_env, timeout=timeout, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        cwd=ROOT,
     )
 
 

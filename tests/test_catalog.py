@@ -32,8 +32,18 @@ def test_stats_per_category(cli: Cli) -> None:
     data = as_json(cli.ok("stats", "--json"))
     by_slug = {c["slug"]: c for c in data["categories"]}
     assert list(by_slug) == [
-        "vision/cnn", "vision/transformer", "generative", "vision/detection", "vision/contrastive",
-        "vision/video", "multimodal", "nlp/transformer", "systems", "gnn", "optimization", "applications",
+        "vision/cnn",
+        "vision/transformer",
+        "generative",
+        "vision/detection",
+        "vision/contrastive",
+        "vision/video",
+        "multimodal",
+        "nlp/transformer",
+        "systems",
+        "gnn",
+        "optimization",
+        "applications",
     ]
     assert (by_slug["vision/cnn"]["papers"], by_slug["vision/cnn"]["recorded"]) == (7, 2)
     assert by_slug["vision/contrastive"]["papers"] == by_slug["vision/contrastive"]["recorded"]
@@ -135,7 +145,9 @@ def test_show_names_a_paper_many_ways(cli: Cli, name: str, key: str) -> None:
     assert as_json(cli.ok("show", name, "--json"))["key"] == key
 
 
-@pytest.mark.parametrize("name", ["10.1109/cvpr.2016.90", "10.1109/CVPR.2016.90", "https://doi.org/10.1109/CVPR.2016.90"])
+@pytest.mark.parametrize(
+    "name", ["10.1109/cvpr.2016.90", "10.1109/CVPR.2016.90", "https://doi.org/10.1109/CVPR.2016.90"]
+)
 def test_show_names_a_paper_by_its_doi(cli: Cli, name: str) -> None:
     cli.ok("edit", "resnet", "--doi", "10.1109/CVPR.2016.90")
     assert as_json(cli.ok("show", name, "--json"))["key"] == "resnet"
@@ -214,7 +226,19 @@ def test_version(cli: Cli) -> None:
 
 @pytest.mark.parametrize(
     "command",
-    [[], ["list"], ["show"], ["videos"], ["stats"], ["search"], ["init"], ["db"], ["db", "upgrade"], ["db", "current"], ["db", "check"]],
+    [
+        [],
+        ["list"],
+        ["show"],
+        ["videos"],
+        ["stats"],
+        ["search"],
+        ["init"],
+        ["db"],
+        ["db", "upgrade"],
+        ["db", "current"],
+        ["db", "check"],
+    ],
 )
 def test_help_on_every_command(cli: Cli, command: list[str]) -> None:
     result = cli.ok(*command, "--help")
@@ -299,7 +323,8 @@ def test_closed_pipe_ends_quietly(db_path: Path) -> None:
     engine.dispose()
     proc = subprocess.Popen(
         [sys.executable, "-m", "paperread", "--db", str(db_path), "list", "--json"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     assert proc.stdout is not None and proc.stderr is not None
     assert proc.stdout.readline() == b"[\n"

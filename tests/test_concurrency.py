@@ -30,8 +30,12 @@ paperread.cli.main()
 """
 WRITERS = 4
 USERS = ("ada", "grace")
-SHARED_FIELDS = (("--description", "shared edit by w0"), ("--url", "https://example.org/w1"),
-                 ("--year", "2011"), ("--doi", "10.1000/w3"))
+SHARED_FIELDS = (
+    ("--description", "shared edit by w0"),
+    ("--url", "https://example.org/w1"),
+    ("--year", "2011"),
+    ("--doi", "10.1000/w3"),
+)
 
 
 def _json(result) -> object:
@@ -39,8 +43,8 @@ def _json(result) -> object:
 
 
 def _plan(w: int, unrecorded: list[str], own: list[str], vit_version: int) -> dict:
-    mine = unrecorded[3 * w: 3 * w + 3]
-    edits = own[2 * w: 2 * w + 2]
+    mine = unrecorded[3 * w : 3 * w + 3]
+    edits = own[2 * w : 2 * w + 2]
     field, value = SHARED_FIELDS[w]
     commands = [
         ["mark-recorded", mine[0], "--title", f"w{w} video 0", "--date", "2024-01-01"],
@@ -71,18 +75,38 @@ def test_concurrent_writers_and_a_sync_lose_no_write(cli: Cli, fake_s2: FakeS2Se
     alexnet_before = _json(cli.ok("show", "alexnet", "--json"))["version"]
     vit_before = _json(cli.ok("show", "vit", "--json"))["version"]
 
-    env = {**os.environ, "PAPERREAD_S2_URL": fake_s2.base_url, "PAPERREAD_S2_INTERVAL": "0",
-           "PAPERREAD_S2_BACKOFF": "0.001"}
+    env = {
+        **os.environ,
+        "PAPERREAD_S2_URL": fake_s2.base_url,
+        "PAPERREAD_S2_INTERVAL": "0",
+        "PAPERREAD_S2_BACKOFF": "0.001",
+    }
     writers = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.concurrent_writer", cli.db, json.dumps(_plan(w, unrecorded, own, vit_before))],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env,
+            [
+                sys.executable,
+                "-m",
+                "tests.concurrent_writer",
+                cli.db,
+                json.dumps(_plan(w, unrecorded, own, vit_before)),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env=env,
         )
         for w in range(WRITERS)
     ]
     sync = subprocess.Popen(
         [sys.executable, "-c", SYNC_WHEN_TOLD, "--db", cli.db, "sync-citations", "--json", "--stale-after", "0"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=env,
     )
     everyone = [*writers, sync]
     for p in everyone:
@@ -95,7 +119,7 @@ def test_concurrent_writers_and_a_sync_lose_no_write(cli: Cli, fake_s2: FakeS2Se
         out, err = p.communicate(timeout=180)
         assert p.returncode == 0, err
         reports.append(json.loads(out.splitlines()[-1]))
-    sync_out, sync_err = sync.communicate(timeout=180)
+    _sync_out, sync_err = sync.communicate(timeout=180)
 
     # Every command succeeded (waiting on locks as needed) ...
     failed = [(r["args"], r["exit"], r["stderr"]) for rep in reports for r in rep["results"] if r["exit"] != 0]
@@ -158,7 +182,9 @@ def _until_the_second_waits(target, backend: str) -> None:
         return
     probe = make_engine(target)
     deadline = time.time() + 30
-    waiting = text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
     with probe.connect() as conn:
         while time.time() < deadline and not conn.execute(waiting).scalar():
             conn.rollback()  # a new snapshot of pg_stat_activity each time
@@ -195,7 +221,9 @@ def test_two_adds_of_one_key_at_once_one_is_refused(cli: Cli, backend: str) -> N
     assert _json(cli.ok("show", "same-key", "--json"))["title"] == "First of two"
 
 
-@pytest.mark.parametrize(("option", "value", "label"), [("--arxiv", "2401.00001", "arXiv id"), ("--doi", "10.1234/abc", "DOI")])
+@pytest.mark.parametrize(
+    ("option", "value", "label"), [("--arxiv", "2401.00001", "arXiv id"), ("--doi", "10.1234/abc", "DOI")]
+)
 def test_two_adds_of_one_arxiv_id_or_doi_at_once_one_is_refused(
     cli: Cli, backend: str, option: str, value: str, label: str
 ) -> None:
@@ -214,7 +242,9 @@ def test_two_adds_of_one_arxiv_id_or_doi_at_once_one_is_refused(
         store.add_paper(session, "First of two", category="gnn", key="first", **{option[2:]: value})
         session.flush()
         thread = threading.Thread(
-            target=lambda: second.update(result=cli("add", "Second of two", "-c", "gnn", "--key", "second", option, value))
+            target=lambda: second.update(
+                result=cli("add", "Second of two", "-c", "gnn", "--key", "second", option, value)
+            )
         )
         thread.start()
         _until_the_second_waits(target, backend)

@@ -75,7 +75,7 @@ def assert_refused(
     stderr = result.stderr
     if prompt is not None:  # on a terminal the user's Enter ends the prompt's line
         assert stderr.startswith(prompt), stderr
-        stderr = stderr[len(prompt):]
+        stderr = stderr[len(prompt) :]
     lines = stderr.strip().splitlines()
     if exit_code == 2 and lines and lines[0].startswith("Usage:"):
         assert any(line.startswith("Error:") and fragment in line for line in lines), stderr
@@ -112,21 +112,43 @@ def test_mark_recorded_then_unmark_vgg(cli: Cli) -> None:
 
 def test_mark_recorded_all_fields_and_json(cli: Cli) -> None:
     result = cli.ok(
-        "mark-recorded", "googlenet", "--title", "GoogLeNet 精读", "--date", "9/4/24", "--duration", "1:27:54",
-        "--bilibili", "https://www.bilibili.com/video/BV1ab411c7dE/", "--youtube", "https://youtu.be/dQw4w9WgXcQ",
-        "--zhihu", "https://www.zhihu.com/zvideo/1234567890", "--url", "https://arxiv.org/abs/1409.4842", "--json",
+        "mark-recorded",
+        "googlenet",
+        "--title",
+        "GoogLeNet 精读",
+        "--date",
+        "9/4/24",
+        "--duration",
+        "1:27:54",
+        "--bilibili",
+        "https://www.bilibili.com/video/BV1ab411c7dE/",
+        "--youtube",
+        "https://youtu.be/dQw4w9WgXcQ",
+        "--zhihu",
+        "https://www.zhihu.com/zvideo/1234567890",
+        "--url",
+        "https://arxiv.org/abs/1409.4842",
+        "--json",
     )
     video = as_json(result)
     assert video == {
-        "id": video["id"], "date": "2024-09-04", "title": "GoogLeNet 精读", "duration_seconds": 5274,
-        "bilibili": "BV1ab411c7dE", "youtube": "dQw4w9WgXcQ", "zhihu": "1234567890",
-        "link": "https://arxiv.org/abs/1409.4842", "papers": [{"key": "googlenet", "title": "GoogleNet"}],
+        "id": video["id"],
+        "date": "2024-09-04",
+        "title": "GoogLeNet 精读",
+        "duration_seconds": 5274,
+        "bilibili": "BV1ab411c7dE",
+        "youtube": "dQw4w9WgXcQ",
+        "zhihu": "1234567890",
+        "link": "https://arxiv.org/abs/1409.4842",
+        "papers": [{"key": "googlenet", "title": "GoogleNet"}],
     }
     assert video in videos(cli)
     assert show(cli, "googlenet")["recorded"] is True
 
 
-@pytest.mark.parametrize(("date", "iso"), [("2024-09-04", "2024-09-04"), ("12/31/23", "2023-12-31"), ("1/2/2022", "2022-01-02")])
+@pytest.mark.parametrize(
+    ("date", "iso"), [("2024-09-04", "2024-09-04"), ("12/31/23", "2023-12-31"), ("1/2/2022", "2022-01-02")]
+)
 def test_mark_recorded_dates(cli: Cli, date: str, iso: str) -> None:
     video = as_json(cli.ok("mark-recorded", "vgg", "--title", "t", "--date", date, "--duration", "52:21", "--json"))
     assert video["date"] == iso and video["duration_seconds"] == 52 * 60 + 21
@@ -147,7 +169,7 @@ def test_survey_video_covers_many_papers(cli: Cli) -> None:
     assert "unlinked 1 video" in result.stderr
     assert stats(cli)["videos"] == after["videos"]
     assert stats(cli)["recorded"] == after["recorded"] - 1
-    survey = [v for v in videos(cli) if v["id"] == video["id"]][0]
+    survey = next(v for v in videos(cli) if v["id"] == video["id"])
     assert [p["key"] for p in survey["papers"]] == ["r-cnn", "faster-r-cnn"]
 
 
@@ -223,7 +245,9 @@ def test_store_refuses_a_stale_version(builtin_db: Path) -> None:
 
 
 def test_video_add_list_remove(cli: Cli) -> None:
-    talk = as_json(cli.ok("video", "add", "--title", "如何写论文", "--duration", "12:00", "--bilibili", "BV1zz411c7dE", "--json"))
+    talk = as_json(
+        cli.ok("video", "add", "--title", "如何写论文", "--duration", "12:00", "--bilibili", "BV1zz411c7dE", "--json")
+    )
     assert talk["papers"] == []
     data = stats(cli)
     assert (data["videos"], data["recorded"]) == (60, 59)
@@ -252,10 +276,22 @@ def test_video_remove_by_id_keeps_papers(cli: Cli) -> None:
 
 def test_video_edit(cli: Cli) -> None:
     vid = as_json(cli.ok("mark-recorded", "vgg", "--title", "t", "--json"))["id"]
-    video = as_json(cli.ok(
-        "video", "edit", str(vid), "--title", "VGG 精读", "--duration", "1:00:00", "--add-paper", "googlenet",
-        "--date", "2024-01-02", "--json",
-    ))
+    video = as_json(
+        cli.ok(
+            "video",
+            "edit",
+            str(vid),
+            "--title",
+            "VGG 精读",
+            "--duration",
+            "1:00:00",
+            "--add-paper",
+            "googlenet",
+            "--date",
+            "2024-01-02",
+            "--json",
+        )
+    )
     assert video["title"] == "VGG 精读" and video["duration_seconds"] == 3600 and video["date"] == "2024-01-02"
     assert [p["key"] for p in video["papers"]] == ["vgg", "googlenet"]
     video = as_json(cli.ok("video", "edit", str(vid), "--remove-paper", "vgg", "--duration", "", "--json"))
@@ -271,8 +307,17 @@ def test_video_edit(cli: Cli) -> None:
 
 
 def test_add_derives_a_unique_key(cli: Cli) -> None:
-    result = cli.ok("add", "Deep Residual Learning for Image Recognition", "--category", "vision/cnn",
-                    "--year", "2016", "--description", "ResNet, the journal version", "--json")
+    result = cli.ok(
+        "add",
+        "Deep Residual Learning for Image Recognition",
+        "--category",
+        "vision/cnn",
+        "--year",
+        "2016",
+        "--description",
+        "ResNet, the journal version",
+        "--json",
+    )
     paper = as_json(result)
     assert paper["key"] == "deep-residual-learning-for-image-recognition"
     assert paper["category"] == "vision/cnn" and paper["year"] == 2016 and paper["recorded"] is False
@@ -282,16 +327,31 @@ def test_add_derives_a_unique_key(cli: Cli) -> None:
     data = stats(cli)
     assert (data["papers"], data["recorded"]) == (92, 59)
     assert [r["key"] for r in as_json(cli.ok("list", "--category", "vision/cnn", "--json"))][-2:] == [
-        "deep-residual-learning-for-image-recognition", "deep-residual-learning-for-image-recognition-2",
+        "deep-residual-learning-for-image-recognition",
+        "deep-residual-learning-for-image-recognition-2",
     ]
 
 
 def test_add_with_ids_and_key_fallbacks(cli: Cli) -> None:
-    paper = as_json(cli.ok(
-        "add", "GPT-4 Technical Report", "-c", "nlp/transformer", "--key", "GPT-4", "--year", "2023",
-        "--url", "https://arxiv.org/abs/2303.08774v3", "--s2-id", "8CA62FDF4C276EA3052DC96DCFD8EE96CA425A48",
-        "--doi", "https://doi.org/10.48550/arXiv.2303.08774", "--json",
-    ))
+    paper = as_json(
+        cli.ok(
+            "add",
+            "GPT-4 Technical Report",
+            "-c",
+            "nlp/transformer",
+            "--key",
+            "GPT-4",
+            "--year",
+            "2023",
+            "--url",
+            "https://arxiv.org/abs/2303.08774v3",
+            "--s2-id",
+            "8CA62FDF4C276EA3052DC96DCFD8EE96CA425A48",
+            "--doi",
+            "https://doi.org/10.48550/arXiv.2303.08774",
+            "--json",
+        )
+    )
     assert paper["key"] == "gpt-4"
     assert paper["arxiv_id"] == "2303.08774"  # taken from the arxiv.org link
     assert paper["s2_id"] == "8ca62fdf4c276ea3052dc96dcfd8ee96ca425a48"
@@ -302,25 +362,44 @@ def test_add_with_ids_and_key_fallbacks(cli: Cli) -> None:
 
 
 def test_titles_with_markup_are_kept_exactly(cli: Cli) -> None:
-    paper = as_json(cli.ok("add", ODD_TITLE, "-c", "gnn", "--key", "odd", "--description", "pipes | and `ticks`", "--json"))
+    paper = as_json(
+        cli.ok("add", ODD_TITLE, "-c", "gnn", "--key", "odd", "--description", "pipes | and `ticks`", "--json")
+    )
     assert paper["title"] == ODD_TITLE
     assert show(cli, "odd")["title"] == ODD_TITLE
     assert show(cli, "odd")["description"] == "pipes | and `ticks`"
-    line = [ln for ln in cli.ok("list", "--category", "gnn").stdout.splitlines() if ln.startswith("odd\t")][0]
+    line = next(ln for ln in cli.ok("list", "--category", "gnn").stdout.splitlines() if ln.startswith("odd\t"))
     assert line.split("\t")[2] == ODD_TITLE
     assert f"title: {ODD_TITLE}" in cli.ok("show", "odd").stdout
     video = as_json(cli.ok("mark-recorded", "odd", "--title", ODD_TITLE, "--json"))
     assert video["title"] == ODD_TITLE
-    assert [v for v in videos(cli) if v["id"] == video["id"]][0]["title"] == ODD_TITLE
+    assert next(v for v in videos(cli) if v["id"] == video["id"])["title"] == ODD_TITLE
     assert as_json(cli.ok("search", "<script>", "--json"))[0]["key"] == "odd"
 
 
 def test_edit_fields(cli: Cli) -> None:
-    result = cli.ok("edit", "vgg", "--title", "Very Deep ConvNets", "--year", "2015", "--description", "VGG-16/19",
-                    "--category", "optimization", "--url", "https://example.org/vgg.pdf", "--json")
+    result = cli.ok(
+        "edit",
+        "vgg",
+        "--title",
+        "Very Deep ConvNets",
+        "--year",
+        "2015",
+        "--description",
+        "VGG-16/19",
+        "--category",
+        "optimization",
+        "--url",
+        "https://example.org/vgg.pdf",
+        "--json",
+    )
     paper = as_json(result)
     assert (paper["title"], paper["year"], paper["description"], paper["category"], paper["url"]) == (
-        "Very Deep ConvNets", 2015, "VGG-16/19", "optimization", "https://example.org/vgg.pdf",
+        "Very Deep ConvNets",
+        2015,
+        "VGG-16/19",
+        "optimization",
+        "https://example.org/vgg.pdf",
     )
     assert "changed 'vgg'" in result.stderr
     assert [r["key"] for r in as_json(cli.ok("list", "-c", "optimization", "--json"))][-1] == "vgg"
@@ -429,8 +508,11 @@ def test_a_group_may_get_its_own_row_that_holds_no_papers(cli: Cli) -> None:
     assert_refused(cli, ["add", "P", "-c", "vision"], "category 'vision' is the parent of other categories")
     assert_refused(cli, ["add", "P", "-c", "计算机视觉"], "category '计算机视觉' is the parent of other categories")
     assert_refused(cli, ["edit", "gnn-intro", "-c", "vision"], "is the parent of other categories")
-    assert_refused(cli, ["category", "remove", "gnn", "--move-to", "vision"],
-                   "--move-to category 'vision' is the parent of other categories")
+    assert_refused(
+        cli,
+        ["category", "remove", "gnn", "--move-to", "vision"],
+        "--move-to category 'vision' is the parent of other categories",
+    )
     cli.ok("category", "add", "3d", "--parent", "vision", "--name", "计算机视觉 - 3D")  # the same group again
     cli.ok("category", "rename", "vision", "--name", "CV")  # 'CV' is no slug; its own slug in any case is fine
     cli.ok("category", "rename", "vision", "--slug", "cv")
@@ -449,8 +531,11 @@ def test_legitimate_names_slugs_and_parents_still_work(cli: Cli) -> None:
     cli.ok("category", "add", "speech", "--name", "Speech")
     cli.ok("category", "add", "asr", "--parent", "speech", "--name", "语音识别 - ASR")  # an empty parent
     cli.ok("add", "Listen, Attend and Spell", "-c", "speech/asr", "--key", "las")
-    assert_refused(cli, ["category", "add", "speech", "--name", "x", "--parent", "speech/asr"],
-                   "category 'speech/asr' holds 1 paper, so it cannot have sub-categories such as 'speech/asr/speech'")
+    assert_refused(
+        cli,
+        ["category", "add", "speech", "--name", "x", "--parent", "speech/asr"],
+        "category 'speech/asr' holds 1 paper, so it cannot have sub-categories such as 'speech/asr/speech'",
+    )
     assert [p["key"] for p in as_json(cli.ok("list", "-c", "语音识别", "--json"))] == ["las"]
     # A category holding papers becomes a parent once its papers have moved out.
     cli.ok("edit", "gnn-intro", "-c", "applications")
@@ -470,14 +555,20 @@ def test_a_slug_that_is_another_categorys_name_is_refused(empty_cli: Cli) -> Non
     empty_cli.ok("category", "add", "x", "--name", "Speech")
     empty_cli.ok("category", "add", "y", "--name", "Vision - Video")  # names the group 'y' 'Vision'
     for args, fragment in [
-        (["category", "add", "speech", "--name", "Z"],
-         "'Speech' would name both category 'speech' by its slug and category 'x' by its name"),
-        (["category", "add", "speech/z", "--name", "Z"],
-         "'Speech' would name both the group 'speech' (speech/z) and category 'x' by its name"),
+        (
+            ["category", "add", "speech", "--name", "Z"],
+            "'Speech' would name both category 'speech' by its slug and category 'x' by its name",
+        ),
+        (
+            ["category", "add", "speech/z", "--name", "Z"],
+            "'Speech' would name both the group 'speech' (speech/z) and category 'x' by its name",
+        ),
         (["category", "rename", "y", "--slug", "speech"], "'Speech' would name both category 'speech' by its slug"),
         (["category", "add", "vision", "--name", "Z"], "'Vision' would name both category 'vision' by its slug"),
-        (["category", "add", "z", "--name", "Vision"],
-         "'Vision' would name both category 'z' by its name and the group 'y'"),
+        (
+            ["category", "add", "z", "--name", "Vision"],
+            "'Vision' would name both category 'z' by its name and the group 'y'",
+        ),
     ]:
         assert_refused(empty_cli, args, fragment)
     empty_cli.ok("category", "add", "speech2", "--name", "Speech 2")
@@ -548,9 +639,17 @@ BAD_INPUT = [
     (["mark-recorded", "no-such-paper", "--title", "t"], "no paper matches 'no-such-paper'", 1),
     (["mark-recorded", "vgg", "no-such-paper", "--title", "t"], "no paper matches 'no-such-paper'", 1),
     (["mark-recorded", "style", "--title", "t"], "'style' matches several papers", 1),
-    (["mark-recorded", "vgg", "--title", "t", "--date", "2024-13-01"], "date '2024-13-01' is not a real calendar date", 1),
+    (
+        ["mark-recorded", "vgg", "--title", "t", "--date", "2024-13-01"],
+        "date '2024-13-01' is not a real calendar date",
+        1,
+    ),
     (["mark-recorded", "vgg", "--title", "t", "--date", "13/45/22"], "date '13/45/22'", 1),
-    (["mark-recorded", "vgg", "--title", "t", "--date", "yesterday"], "date 'yesterday' is not YYYY-MM-DD or M/D/YY", 1),
+    (
+        ["mark-recorded", "vgg", "--title", "t", "--date", "yesterday"],
+        "date 'yesterday' is not YYYY-MM-DD or M/D/YY",
+        1,
+    ),
     (["mark-recorded", "vgg", "--title", "t", "--duration", "1:99"], "duration '1:99'", 1),
     (["mark-recorded", "vgg", "--title", "t", "--duration", "-5:00"], "duration '-5:00'", 1),
     (["mark-recorded", "vgg", "--title", "t", "--duration", "1:75:00"], "duration '1:75:00'", 1),
@@ -560,10 +659,18 @@ BAD_INPUT = [
     (["mark-recorded", "vgg", "--title", "t", "--bilibili", "BV123"], "bilibili video 'BV123' is not a BV id", 1),
     (["mark-recorded", "vgg", "--title", "t", "--bilibili", "BV1xxxxxxxxxxx"], "is not a BV id", 1),
     (["mark-recorded", "vgg", "--title", "t", "--bilibili", "av170001"], "is not a BV id", 1),
-    (["mark-recorded", "vgg", "--title", "t", "--bilibili", "BV1ih411J7Kz"], "bilibili video BV1ih411J7Kz is already video", 1),
+    (
+        ["mark-recorded", "vgg", "--title", "t", "--bilibili", "BV1ih411J7Kz"],
+        "bilibili video BV1ih411J7Kz is already video",
+        1,
+    ),
     (["mark-recorded", "vgg", "--title", "t", "--youtube", "not a video"], "YouTube video 'not a video'", 1),
     (["mark-recorded", "vgg", "--title", "t", "--zhihu", "abc"], "zhihu video 'abc'", 1),
-    (["mark-recorded", "vgg", "--title", "t", "--url", "ftp://example.com/x"], "URL 'ftp://example.com/x' is not an http(s) URL", 1),
+    (
+        ["mark-recorded", "vgg", "--title", "t", "--url", "ftp://example.com/x"],
+        "URL 'ftp://example.com/x' is not an http(s) URL",
+        1,
+    ),
     (["mark-recorded", "vgg", "--title", "t", "--url", "javascript:alert(1)"], "is not an http(s) URL", 1),
     (["mark-recorded", "vgg"], "Missing option '--title'", 2),
     (["mark-recorded", "--title", "t"], "Missing argument", 2),
@@ -583,9 +690,17 @@ BAD_INPUT = [
     (["add", "X", "-c", "gnn", "--key", "Bad Key!"], "key 'Bad Key!' is not a paper key", 1),
     (["add", "深度学习", "-c", "gnn"], "gives no key", 1),
     (["add", "X", "-c", "gnn", "--url", "www.example.com"], "URL 'www.example.com' is not an http(s) URL", 1),
-    (["add", "X", "-c", "gnn", "--s2-id", "2c03df8b48bf3fa39054345bafabfeff15bfd11d"], "Semantic Scholar id '2c03df8b48bf3fa39054345bafabfeff15bfd11d' is already taken by paper 'resnet'", 1),
+    (
+        ["add", "X", "-c", "gnn", "--s2-id", "2c03df8b48bf3fa39054345bafabfeff15bfd11d"],
+        "Semantic Scholar id '2c03df8b48bf3fa39054345bafabfeff15bfd11d' is already taken by paper 'resnet'",
+        1,
+    ),
     (["add", "X", "-c", "gnn", "--s2-id", "xyz"], "Semantic Scholar id 'xyz' is not 40 hex digits", 1),
-    (["add", "X", "-c", "gnn", "--arxiv", "1512.03385v2"], "arXiv id '1512.03385' is already taken by paper 'resnet'", 1),
+    (
+        ["add", "X", "-c", "gnn", "--arxiv", "1512.03385v2"],
+        "arXiv id '1512.03385' is already taken by paper 'resnet'",
+        1,
+    ),
     (["add", "X", "-c", "gnn", "--arxiv", "12345"], "arXiv id '12345' is not", 1),
     (["add", "X", "-c", "gnn", "--doi", "nope"], "DOI 'nope'", 1),
     (["add", "X"], "Missing option '--category'", 2),
@@ -607,7 +722,11 @@ BAD_INPUT = [
     (["category", "add", "x"], "Missing option '--name'", 2),
     (["category", "rename", "nowhere", "--name", "x"], "unknown category 'nowhere'", 1),
     (["category", "rename", "generative", "--name", "系统"], "category name '系统' is already used by 'systems'", 1),
-    (["category", "rename", "vision/cnn", "--slug", "vision/transformer"], "category 'vision/transformer' already exists", 1),
+    (
+        ["category", "rename", "vision/cnn", "--slug", "vision/transformer"],
+        "category 'vision/transformer' already exists",
+        1,
+    ),
     (["category", "rename", "vision", "--name", "CV"], "is a group of categories", 1),
     (["category", "rename", "gnn", "--slug", "Not/A Slug"], "is not a slug", 1),
     (["category", "rename", "vision"], "needs --name, --slug or both", 2),
@@ -620,30 +739,55 @@ BAD_INPUT = [
     (["category", "add", "bar", "--name", "vision"], "'vision' would name both the group 'vision' (vision/cnn,", 1),
     (["category", "add", "bar", "--name", "Vision"], "'Vision' would name both the group 'vision'", 1),
     (["category", "add", "bar", "--name", "vision/"], "'vision/' would name both the group 'vision'", 1),
-    (["category", "add", "bar", "--name", "gnn"],
-     "'gnn' would name both category 'gnn' by its slug and category 'bar' by its name", 1),
+    (
+        ["category", "add", "bar", "--name", "gnn"],
+        "'gnn' would name both category 'gnn' by its slug and category 'bar' by its name",
+        1,
+    ),
     (["category", "add", "bar", "--name", "GNN"], "'GNN' would name both category 'gnn' by its slug", 1),
     (["category", "add", "bar", "--name", "Vision/CNN"], "'Vision/CNN' would name both category 'vision/cnn'", 1),
-    (["category", "add", "bar", "--name", "计算机视觉"],
-     "'计算机视觉' would name both category 'bar' by its name and the group 'vision' (from the name '计算机视觉 - CNN')", 1),
-    (["category", "add", "asr", "--parent", "nlp", "--name", "计算机视觉 - ASR"],
-     "'计算机视觉' would name both the group 'vision' (from the name '计算机视觉 - CNN') and the group 'nlp'", 1),
+    (
+        ["category", "add", "bar", "--name", "计算机视觉"],
+        "'计算机视觉' would name both category 'bar' by its name and the group 'vision' (from the name '计算机视觉 - CNN')",
+        1,
+    ),
+    (
+        ["category", "add", "asr", "--parent", "nlp", "--name", "计算机视觉 - ASR"],
+        "'计算机视觉' would name both the group 'vision' (from the name '计算机视觉 - CNN') and the group 'nlp'",
+        1,
+    ),
     (["category", "rename", "generative", "--name", "vision"], "'vision' would name both the group 'vision'", 1),
     (["category", "rename", "generative", "--name", "Systems"], "'Systems' would name both category 'systems'", 1),
-    (["category", "rename", "图神经网络", "--name", "自然语言处理"], "'自然语言处理' would name both category 'gnn'", 1),
+    (
+        ["category", "rename", "图神经网络", "--name", "自然语言处理"],
+        "'自然语言处理' would name both category 'gnn'",
+        1,
+    ),
     # A category that holds papers gets no sub-categories, by add or by moving a group under it.
-    (["category", "add", "x", "--name", "X", "--parent", "gnn"],
-     "category 'gnn' holds 1 paper, so it cannot have sub-categories such as 'gnn/x'", 1),
+    (
+        ["category", "add", "x", "--name", "X", "--parent", "gnn"],
+        "category 'gnn' holds 1 paper, so it cannot have sub-categories such as 'gnn/x'",
+        1,
+    ),
     (["category", "add", "x", "--name", "X", "--parent", "图神经网络"], "category 'gnn' holds 1 paper", 1),
     (["category", "add", "gnn/x", "--name", "X"], "category 'gnn' holds 1 paper", 1),
     (["category", "add", "generative/gan", "--name", "GAN"], "category 'generative' holds 13 papers", 1),
-    (["category", "rename", "vision", "--slug", "gnn"],
-     "category 'gnn' holds 1 paper, so it cannot have sub-categories such as 'gnn/cnn'", 1),
-    (["category", "rename", "vision/cnn", "--slug", "gnn/cnn"],  # and 计算机视觉 would mean vision and gnn
-     "'计算机视觉' would name both the group 'gnn' (from the name '计算机视觉 - CNN') and the group 'vision'", 1),
+    (
+        ["category", "rename", "vision", "--slug", "gnn"],
+        "category 'gnn' holds 1 paper, so it cannot have sub-categories such as 'gnn/cnn'",
+        1,
+    ),
+    (
+        ["category", "rename", "vision/cnn", "--slug", "gnn/cnn"],  # and 计算机视觉 would mean vision and gnn
+        "'计算机视觉' would name both the group 'gnn' (from the name '计算机视觉 - CNN') and the group 'vision'",
+        1,
+    ),
     (["category", "rename", "vision/cnn", "--slug", "gnn/cnn", "--name", "CNN"], "category 'gnn' holds 1 paper", 1),
-    (["category", "rename", "applications", "--slug", "vision"],
-     "category 'vision' holds 6 papers, so it cannot have sub-categories such as 'vision/cnn'", 1),
+    (
+        ["category", "rename", "applications", "--slug", "vision"],
+        "category 'vision' holds 6 papers, so it cannot have sub-categories such as 'vision/cnn'",
+        1,
+    ),
     (["category", "rename", "gnn", "--slug", "nlp"], "category 'nlp' holds 1 paper", 1),
 ]
 
@@ -658,9 +802,23 @@ def test_bad_input_changes_nothing(cli: Cli, args: list[str], fragment: str, exi
 
 @pytest.mark.parametrize(
     "command",
-    [["mark-recorded"], ["unmark"], ["add"], ["edit"], ["remove"], ["video"], ["video", "add"], ["video", "edit"],
-     ["video", "remove"], ["video", "list"], ["category"], ["category", "add"], ["category", "list"],
-     ["category", "rename"], ["category", "remove"]],
+    [
+        ["mark-recorded"],
+        ["unmark"],
+        ["add"],
+        ["edit"],
+        ["remove"],
+        ["video"],
+        ["video", "add"],
+        ["video", "edit"],
+        ["video", "remove"],
+        ["video", "list"],
+        ["category"],
+        ["category", "add"],
+        ["category", "list"],
+        ["category", "rename"],
+        ["category", "remove"],
+    ],
 )
 def test_help(cli: Cli, command: list[str]) -> None:
     assert "Usage:" in cli.ok(*command, "--help").stdout
@@ -672,7 +830,9 @@ def test_curate_reads_stay_light(builtin_db: Path, args: list[str]) -> None:
 
     result = subprocess.run(
         [sys.executable, "-c", PROBE.format(heavy=HEAVY, args=["--db", str(builtin_db), *args])],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip().splitlines()[-1] == "HEAVY=", result.stderr

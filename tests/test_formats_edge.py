@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from paperread import formats, values
-from paperread.limits import COUNT_MAX
+from paperread import formats
 from paperread.errors import InputError
+from paperread.limits import COUNT_MAX
 from tests.conftest import Cli
 from tests.test_io import as_json, db_state, document, export_doc, paper, write
 
@@ -50,7 +50,7 @@ def test_an_unclosed_quote_refuses_the_csv_whole(empty_cli: Cli, tmp_path: Path)
         assert result.exit_code == 1, result.output
         lines = result.stderr.strip().splitlines()
         assert lines[0] == (
-            f"error: {path} line 3: a quoted field starts here (\") and is never closed, "
+            f'error: {path} line 3: a quoted field starts here (") and is never closed, '
             "so the rows after it cannot be read"
         )
         assert [line for line in lines if line.startswith(("error", "warning", "Traceback"))] == lines[:1]
@@ -114,8 +114,8 @@ def test_a_field_over_the_csv_size_limit_skips_just_its_row() -> None:
     assert "f.csv line 2: a quoted field starts here" in refused(f'title,description\nA,"{huge}\nB,b\nC,c\n')
 
 
-line_text = st.text(alphabet=st.sampled_from(list('ab ,"\'é;x')), max_size=12)
-lines_text = st.text(alphabet=st.sampled_from(list('ab ,"\n\r\'é;x')), max_size=12)
+line_text = st.text(alphabet=st.sampled_from(list("ab ,\"'é;x")), max_size=12)
+lines_text = st.text(alphabet=st.sampled_from(list("ab ,\"\n\r'é;x")), max_size=12)
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)

@@ -95,11 +95,14 @@ def test_every_whole_number_of_every_command_is_bounded() -> None:
     from typer.main import get_command
 
     ints = [
-        (path, param) for path, param in _params(get_command(app))
+        (path, param)
+        for path, param in _params(get_command(app))
         if any(c.__name__ == "IntParamType" for c in type(param.type).__mro__)
     ]
     assert {(path, param.name) for path, param in ints} >= {
-        ("paperread list", "limit"), ("paperread search", "limit"), ("paperread trending", "limit")
+        ("paperread list", "limit"),
+        ("paperread search", "limit"),
+        ("paperread trending", "limit"),
     }
     for path, param in ints:  # a plain int (no min= nor max=) has no bounds at all
         assert getattr(param.type, "max", None) is not None and param.type.max <= COUNT_MAX, (path, param.name)
@@ -127,9 +130,7 @@ def test_empty_db_is_refused_and_the_default_database_is_not_made(isolated_env: 
     assert not (tmp_path / "other.db").exists()
 
 
-def test_blank_user_name_is_refused_before_a_database_is_made(
-    db_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_blank_user_name_is_refused_before_a_database_is_made(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PAPERREAD_USER", "")
     refused(Cli(db_path)("list"), "user name '' in PAPERREAD_USER is empty")
     refused(Cli(db_path)("read", "vit"), "user name '' in PAPERREAD_USER is empty")
@@ -219,8 +220,9 @@ def kept_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def editor_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Cli, *, before: list[str] | None,
-                   text: str, status: int = 0) -> None:
+def editor_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Cli, *, before: list[str] | None, text: str, status: int = 0
+) -> None:
     """EDITOR = a script that runs ``paperread --db DB <before>`` (a change made elsewhere
     meanwhile), then writes ``text`` into the file it was given and exits with ``status``."""
     script = tmp_path / "ed.py"

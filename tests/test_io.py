@@ -45,8 +45,7 @@ def db_state(db: str) -> dict[str, list[tuple]]:
         with engine.connect() as conn:
             tables = [t for t in inspect(conn).get_table_names() if not t.startswith("paper_fts")]
             return {
-                t: sorted((tuple(row) for row in conn.execute(text(f"SELECT * FROM {t}"))), key=repr)
-                for t in tables
+                t: sorted((tuple(row) for row in conn.execute(text(f"SELECT * FROM {t}"))), key=repr) for t in tables
             }
     finally:
         engine.dispose()
@@ -204,7 +203,12 @@ def test_a_newer_readme_applies_just_its_differences(cli: Cli, tmp_path: Path) -
     stats = as_json(cli.ok("stats", "--json"))
     assert (stats["papers"], stats["recorded"]) == (91, 60)
     googlenet = as_json(cli.ok("show", "googlenet", "--json"))
-    assert (googlenet["year"], googlenet["note"], googlenet["read_status"], googlenet["version"]) == (2013, "my note", "read", 2)
+    assert (googlenet["year"], googlenet["note"], googlenet["read_status"], googlenet["version"]) == (
+        2013,
+        "my note",
+        "read",
+        2,
+    )
     convnext = as_json(cli.ok("show", "convnext", "--json"))
     assert (convnext["category"], convnext["arxiv_id"], convnext["recorded"]) == ("vision/cnn", "2201.03545", False)
     keys = [p["key"] for p in as_json(cli.ok("list", "--category", "vision/cnn", "--json"))]
@@ -247,7 +251,9 @@ def test_papers_not_in_the_file_are_kept_unless_pruned(cli: Cli, tmp_path: Path)
     assert "nothing to change" in result.stderr
     report = as_json(cli.ok("import", path, "--prune", "--json"))
     assert report["papers"]["removed"] == 1 and report["papers"]["not_in_file"] == 1
-    assert report["kept"] == [{"kind": "paper", "name": "noted", "reason": "someone's reading state or notes are on it"}]
+    assert report["kept"] == [
+        {"kind": "paper", "name": "noted", "reason": "someone's reading state or notes are on it"}
+    ]
     keys = {p["key"] for p in as_json(cli.ok("list", "--json"))}
     assert "mine" not in keys and "noted" in keys
 
@@ -266,7 +272,7 @@ def test_prune_is_refused_when_rows_could_not_be_read(cli: Cli, tmp_path: Path) 
 
 def test_unreadable_rows_are_reported_with_their_line_and_skipped(empty_cli: Cli, tmp_path: Path) -> None:
     text = shared_readme_text()
-    line = next(i for i, l in enumerate(text.split("\n"), start=1) if "| 2012 | [AlexNet]" in l)
+    line = next(i for i, row in enumerate(text.split("\n"), start=1) if "| 2012 | [AlexNet]" in row)
     text = text.replace("| 2012 | [AlexNet]", "| 20x2 | [AlexNet]", 1)
     result = empty_cli.ok("import", write(tmp_path, "README.md", text), "--json")
     assert f"warning: line {line}: paper row skipped: year '20x2' is not a year" in result.stderr
@@ -304,7 +310,7 @@ def test_a_file_that_is_not_the_format_is_refused_whole(
 ) -> None:
     path = tmp_path / name
     if text is None:
-        path.write_bytes("| 日期 | café |".encode("utf-8") + "é".encode("latin-1"))
+        path.write_bytes("| 日期 | café |".encode() + "é".encode("latin-1"))
     else:
         path.write_text(text, encoding="utf-8")
     before = db_state(cli.db)
@@ -381,7 +387,11 @@ def test_links_with_characters_a_readme_escapes_survive_export_then_import(cli: 
     again.ok("init", "--empty")
     again.ok("import", readme)
     stored = {p["title"]: p["url"] for p in export_doc(again)["papers"]}
-    assert [stored[f"Paper {key}"] for key in links] == [links["paren"], links["pipe"], "https://en.wikipedia.org/wiki/Baz_(qux)"]
+    assert [stored[f"Paper {key}"] for key in links] == [
+        links["paren"],
+        links["pipe"],
+        "https://en.wikipedia.org/wiki/Baz_(qux)",
+    ]
     assert again.ok("export", "markdown").stdout == Path(readme).read_text(encoding="utf-8")
 
 
@@ -407,7 +417,12 @@ def test_json_upsert_matches_by_identity_and_keeps_keys(empty_cli: Cli, tmp_path
     report = as_json(empty_cli.ok("import", write(tmp_path, "b.json", json.dumps(newer)), "--json"))
     assert report["papers"]["added"] == 1 and report["papers"]["updated"] == 3
     changes = {c["name"]: c["fields"] for c in report["changes"] if c["kind"] == "paper"}
-    assert changes == {"alpha-2": [], "alpha": ["title", "url"], "beta": ["year", "url", "videos"], "gamma": ["description"]}
+    assert changes == {
+        "alpha-2": [],
+        "alpha": ["title", "url"],
+        "beta": ["year", "url", "videos"],
+        "gamma": ["description"],
+    }
     keys = [p["key"] for p in export_doc(empty_cli)["papers"]]
     assert keys == ["alpha", "gamma", "alpha-2", "beta"]
     (v,) = export_doc(empty_cli)["videos"]
@@ -439,7 +454,14 @@ def test_a_document_with_bad_rows_imports_the_good_ones(empty_cli: Cli, tmp_path
     assert report["papers"]["added"] == 1 and report["papers"]["skipped"] == 4
     assert report["videos"]["added"] == 1 and report["videos"]["skipped"] == 1
     wheres = [p["where"] for p in report["problems"]]
-    assert wheres == ["paper #2 'Bad Key!'", "paper #3 'late'", "paper #4 'ok'", "paper #5", "video #1 'v'", "video #2 'bad date'"]
+    assert wheres == [
+        "paper #2 'Bad Key!'",
+        "paper #3 'late'",
+        "paper #4 'ok'",
+        "paper #5",
+        "video #1 'v'",
+        "video #2 'bad date'",
+    ]
     assert "warning: paper #3 'late': paper skipped: year '1492' is not a year" in result.stderr
 
 
@@ -466,7 +488,9 @@ def test_a_paper_id_is_never_given_to_two_papers(cli: Cli, tmp_path: Path) -> No
     doc = document([paper("not-resnet", title="Not ResNet", s2_id="f" * 40, arxiv_id=resnet["arxiv_id"],
                           category="vision/cnn")], categories=cnn)  # fmt: skip
     result = cli.ok("import", write(tmp_path, "arxiv.json", json.dumps(doc)))
-    assert f"warning: paper 'not-resnet': arXiv id {resnet['arxiv_id']} left off: paper 'resnet' has it" in result.stderr
+    assert (
+        f"warning: paper 'not-resnet': arXiv id {resnet['arxiv_id']} left off: paper 'resnet' has it" in result.stderr
+    )
     papers = {p["key"]: p for p in export_doc(cli)["papers"]}
     assert [k for k, p in papers.items() if p["doi"] == "10.1109/cvpr.2016.90"] == ["vgg"]
     assert [k for k, p in papers.items() if p["arxiv_id"] == resnet["arxiv_id"]] == ["resnet"]
@@ -493,8 +517,9 @@ def test_counts_beyond_what_the_database_holds_are_refused_per_row(empty_cli: Cl
                    [video("v", [], duration_seconds=-5)])  # fmt: skip
     report = as_json(empty_cli.ok("import", write(tmp_path, "big.json", json.dumps(doc)), "--json"))
     assert report["papers"]["added"] == 1 and report["papers"]["skipped"] == 1 and report["videos"]["skipped"] == 1
-    assert "citations '100000000000000000000000' is not a count (a whole number from 0 to 2,147,483,647)" in (
-        report["problems"][0]["message"]
+    assert (
+        "citations '100000000000000000000000' is not a count (a whole number from 0 to 2,147,483,647)"
+        in (report["problems"][0]["message"])
     )
     assert export_doc(empty_cli)["papers"][0]["citations"] == 2**31 - 1
 
@@ -514,6 +539,7 @@ def test_a_nul_character_in_imported_text_skips_the_row(empty_cli: Cli, tmp_path
 
 def test_prune_takes_the_videos_it_leaves_covering_no_paper(cli: Cli, tmp_path: Path) -> None:
     """As ``remove`` does; talks (videos that never covered a paper) and watched videos stay."""
+
     def videos() -> list[dict[str, Any]]:
         return [{**v, "papers": [p["key"] for p in v["papers"]]} for v in as_json(cli.ok("videos", "--json"))["videos"]]
 
@@ -581,7 +607,10 @@ def test_csv_export_is_parseable_and_round_trips(cli: Cli, empty_cli: Cli, tmp_p
     assert rows[0]["key"] == "alexnet" and rows[0]["s2_id"] == "abd1c342495432171beb7ca8fd9551ef13cbd0ff"
     empty_cli.ok("import", write(tmp_path, "list.csv", text))
     assert empty_cli.ok("export", "csv").stdout == text
-    assert export_doc(empty_cli)["categories"][0] == {"slug": "vision/cnn", "name": "vision/cnn"}  # a CSV has slugs only
+    assert export_doc(empty_cli)["categories"][0] == {
+        "slug": "vision/cnn",
+        "name": "vision/cnn",
+    }  # a CSV has slugs only
     # Into the catalog it came from: nothing to change.
     assert as_json(cli.ok("import", write(tmp_path, "list.csv", text), "--json"))["changed"] is False
 
@@ -614,7 +643,7 @@ def test_bibtex_export_has_one_entry_per_paper(cli: Cli, tmp_path: Path) -> None
     cli.ok("import", write(tmp_path, "doc.json", json.dumps(doc)))
     text = cli.ok("export", "bibtex").stdout
     assert len(re.findall(r"^@misc\{[a-z0-9.-]+,$", text, re.MULTILINE)) == 90
-    entry = text[text.index("@misc{resnet,"):].split("\n}\n", 1)[0]
+    entry = text[text.index("@misc{resnet,") :].split("\n}\n", 1)[0]
     assert "  author = {Kaiming He and Xiangyu Zhang}," in entry
     assert "  year = {2015}," in entry and "  eprint = {1512.03385},\n  archivePrefix = {arXiv}," in entry
     assert "  doi = {10.1109/cvpr.2016.90}," in entry and "  note = {Category: 计算机视觉 - CNN}" in entry
@@ -659,7 +688,10 @@ def test_bibtex_reader_handles_the_usual_shapes() -> None:
     assert (p["key"], p["title"], p["authors"], p["year"], p["arxiv_id"], p["venue"]) == (
         "he2016", "Deep Residual Learning", "Kaiming He, Xiangyu Zhang", 2016, "1512.03385", "CVPR",  # the @string macro
     )  # fmt: skip
-    assert [(pr.where, pr.message.split(":")[0]) for pr in parsed.problems] == [(10, "entry skipped"), (11, "entry skipped")]
+    assert [(pr.where, pr.message.split(":")[0]) for pr in parsed.problems] == [
+        (10, "entry skipped"),
+        (11, "entry skipped"),
+    ]
 
 
 # ---------------------------------------------------------------------------- export
@@ -733,7 +765,9 @@ def test_fast_sqlite_inserts_store_what_sqlalchemy_would(tmp_path: Path, monkeyp
         with engine.connect() as conn:
             out = {}
             for table in ("paper", "citation_history", "reading", "video", "watched"):
-                columns = [c["name"] for c in inspect(conn).get_columns(table) if c["name"] not in ("created_at", "updated_at")]
+                columns = [
+                    c["name"] for c in inspect(conn).get_columns(table) if c["name"] not in ("created_at", "updated_at")
+                ]
                 out[table] = [tuple(r) for r in conn.execute(text(f"SELECT {', '.join(columns)} FROM {table}"))]
         engine.dispose()
         return out
@@ -748,9 +782,9 @@ def test_import_is_set_based(builtin_db: Path, tmp_path: Path) -> None:
     from sqlalchemy import event
 
     from paperread.config import resolve_target
+    from paperread.db import SqliteReader, connect_sqlite
     from paperread.engine import open_write_session
     from paperread.exchange import dump_document, import_document
-    from paperread.db import SqliteReader, connect_sqlite
 
     r = SqliteReader(connect_sqlite(builtin_db))
     doc = dump_document(r)
@@ -771,7 +805,21 @@ def test_import_is_set_based(builtin_db: Path, tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------------------- properties
 
-JSON_KEYS = ["key", "title", "year", "category", "url", "s2_id", "papers", "reading", "user", "status", "date", "slug", "name"]
+JSON_KEYS = [
+    "key",
+    "title",
+    "year",
+    "category",
+    "url",
+    "s2_id",
+    "papers",
+    "reading",
+    "user",
+    "status",
+    "date",
+    "slug",
+    "name",
+]
 
 
 def _nested(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -785,8 +833,9 @@ documents = st.fixed_dictionaries(
               "videos": st.lists(json_values, max_size=3)},
 ).map(json.dumps)  # fmt: skip
 csv_like = st.lists(
-    st.lists(st.sampled_from(["title", "key", "year", "2020", "vision/cnn", "", "a,b", '"q"', "é", "\n", "true"]), max_size=5)
-    .map(",".join),
+    st.lists(
+        st.sampled_from(["title", "key", "year", "2020", "vision/cnn", "", "a,b", '"q"', "é", "\n", "true"]), max_size=5
+    ).map(",".join),
     max_size=6,
 ).map("\n".join)
 bib_like = st.lists(

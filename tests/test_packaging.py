@@ -19,10 +19,21 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     build = tmp_path_factory.mktemp("build")
     result = subprocess.run(
         [
-            sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-            "--target", str(target), str(ROOT),
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(ROOT),
         ],
-        capture_output=True, text=True, timeout=300, cwd=build,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=build,
         env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
     )
     if result.returncode != 0:
@@ -37,12 +48,20 @@ def test_non_editable_install_ships_migrations_and_catalog(installed: Path, tmp_
     env.pop("PAPERREAD_DB", None)
     probe = subprocess.run(
         [sys.executable, "-c", "import paperread, sys; print(paperread.__file__)"],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
     )
     assert probe.stdout.startswith(str(installed)), probe.stdout + probe.stderr
     result = subprocess.run(
         [sys.executable, "-m", "paperread", "stats", "--json"],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)

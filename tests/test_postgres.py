@@ -79,7 +79,10 @@ def test_missing_driver_in_a_real_process(tmp_path) -> None:
     (fake / "__init__.py").write_text("raise ImportError('No module named psycopg', name='psycopg')\n")
     result = subprocess.run(
         [sys.executable, "-m", "paperread", "--db", f"postgresql://u:{SECRET}@127.0.0.1/x", "stats"],
-        capture_output=True, text=True, cwd=ROOT, timeout=60,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
         env={**__import__("os").environ, "PYTHONPATH": f"{tmp_path}:{ROOT}"},
     )
     assert result.returncode == 1
@@ -120,7 +123,10 @@ def test_two_people_running_init_at_once(pg_url: str) -> None:
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "paperread", "--db", pg_url, "init"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
         )
         for _ in range(3)
     ]
@@ -151,10 +157,12 @@ def test_behind_database_is_never_upgraded_implicitly(pg_catalog_url: str) -> No
     cli = Cli(backend_url)
     engine = make_engine(resolve_target(backend_url))
     with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO reading (user_name, paper_id, status, note, updated_at)"
-            " SELECT 'tester', id, 'read', 'residual *connections*', now() FROM paper WHERE key = 'resnet'"
-        ))
+        conn.execute(
+            text(
+                "INSERT INTO reading (user_name, paper_id, status, note, updated_at)"
+                " SELECT 'tester', id, 'read', 'residual *connections*', now() FROM paper WHERE key = 'resnet'"
+            )
+        )
     engine.dispose()
     _downgrade(backend_url, "0001")
     for command in (["list"], ["show", "resnet"], ["stats"], ["search", "transformer"]):

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from paperread import queries
-from paperread.db import SqliteReader, connect_sqlite
 from paperread.config import resolve_target
+from paperread.db import SqliteReader, connect_sqlite
 from paperread.engine import ConnectionReader, make_engine
 
 HEAVY = ("sqlalchemy", "pydantic", "httpx", "alembic", "markdown_it", "sqlmodel", "tenacity")
@@ -60,7 +60,9 @@ def test_tab_completion_of_paper_keys_stays_light(builtin_db: Path) -> None:
     env_probe = PROBE.format(heavy=HEAVY, args=[])
     result = subprocess.run(
         [sys.executable, "-c", env_probe],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={
             **__import__("os").environ,
             "_PAPERREAD_COMPLETE": "complete_bash",
@@ -126,9 +128,38 @@ _TRICKY = [
 ]
 
 _SEARCHES = [
-    "transformer", "TRANSFORMER", "Residual", "resid", "100%", "50%", "_", "under_score", "%", "o'neil",
-    "'quotes'", '"double"', "\\back", "对比学习", "对比", "学", "moco", "3D", "3d", "gan", "GAN", "net",
-    "a b", "a-", "x", "ab", "école", "ÉTUDES", "straße", "zzzz", "Only A", " spaced ",
+    "transformer",
+    "TRANSFORMER",
+    "Residual",
+    "resid",
+    "100%",
+    "50%",
+    "_",
+    "under_score",
+    "%",
+    "o'neil",
+    "'quotes'",
+    '"double"',
+    "\\back",
+    "对比学习",
+    "对比",
+    "学",
+    "moco",
+    "3D",
+    "3d",
+    "gan",
+    "GAN",
+    "net",
+    "a b",
+    "a-",
+    "x",
+    "ab",
+    "école",
+    "ÉTUDES",
+    "straße",
+    "zzzz",
+    "Only A",
+    " spaced ",
 ]
 
 
@@ -148,8 +179,15 @@ def _add_tricky(url: str) -> None:
                     " position, created_at, updated_at, version) VALUES (:key, :title, 2020, :cat, :d, :a, :rec,"
                     " :pos, '2024-01-01 00:00:00+00:00', '2024-01-01 00:00:00+00:00', 1)"
                 ),
-                {"key": key, "title": title, "cat": cat, "d": description, "a": authors, "rec": i % 2 == 0,
-                 "pos": 1000 + i},
+                {
+                    "key": key,
+                    "title": title,
+                    "cat": cat,
+                    "d": description,
+                    "a": authors,
+                    "rec": i % 2 == 0,
+                    "pos": 1000 + i,
+                },
             )
         for user, status, note in (("alice", "read", "Alice's NOTE on ResNet"), ("bob", "reading", "bob likes GANs")):
             conn.execute(

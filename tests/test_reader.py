@@ -104,7 +104,10 @@ def test_watched_and_time_left(cli: Cli) -> None:
     cli.ok("watched", first[1]["bilibili"])
     data = stats(cli)
     assert data["videos_unwatched"] == 57
-    assert data["video_seconds_left"] == total["video_seconds"] - first[0]["duration_seconds"] - first[1]["duration_seconds"]
+    assert (
+        data["video_seconds_left"]
+        == total["video_seconds"] - first[0]["duration_seconds"] - first[1]["duration_seconds"]
+    )
     from paperread.values import format_duration
 
     assert f"{format_duration(data['video_seconds_left'])} of video left to watch (57 videos)" in cli.ok("stats").stdout
@@ -187,7 +190,8 @@ def editor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
             "path = pathlib.Path(sys.argv[-1])\n"
             f"log = pathlib.Path({str(log)!r})\n"
             "log.write_text(json.dumps({'args': sys.argv[1:], 'text': path.read_text(encoding='utf-8')}))\n"
-            + body + "\n",
+            + body
+            + "\n",
             encoding="utf-8",
         )
         return f"{shlex.quote(sys.executable)} {shlex.quote(str(script))} --wait"
@@ -198,7 +202,10 @@ def editor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 def test_note_in_the_editor(cli: Cli, editor, monkeypatch: pytest.MonkeyPatch) -> None:
     cli.ok("note", "vgg", "--text", "first line | `x`")
-    monkeypatch.setenv("EDITOR", editor("path.write_text(path.read_text(encoding='utf-8') + '\\nadded 🎉 <i>x</i>\\n', encoding='utf-8')"))
+    monkeypatch.setenv(
+        "EDITOR",
+        editor("path.write_text(path.read_text(encoding='utf-8') + '\\nadded 🎉 <i>x</i>\\n', encoding='utf-8')"),
+    )
     result = cli.ok("note", "vgg")
     assert "saved your note on 'vgg'" in result.stderr
     seen = json.loads(editor.log.read_text())
@@ -263,10 +270,13 @@ def test_editor_emptying_the_file_clears_the_note(cli: Cli, editor, monkeypatch:
 def test_note_changed_elsewhere_while_editing(cli: Cli, editor, monkeypatch: pytest.MonkeyPatch) -> None:
     cli.ok("note", "vgg", "--text", "v1")
     other = [sys.executable, "-m", "paperread", "--db", cli.db, "note", "vgg", "--text", "from elsewhere"]
-    monkeypatch.setenv("EDITOR", editor(
-        f"import subprocess; subprocess.run({other!r}, check=True, cwd={str(Path(__file__).parent.parent)!r}); "
-        "path.write_text('mine', encoding='utf-8')"
-    ))
+    monkeypatch.setenv(
+        "EDITOR",
+        editor(
+            f"import subprocess; subprocess.run({other!r}, check=True, cwd={str(Path(__file__).parent.parent)!r}); "
+            "path.write_text('mine', encoding='utf-8')"
+        ),
+    )
     result = cli("note", "vgg")
     assert result.exit_code == 1
     assert result.stderr.startswith("error: your note on 'vgg' changed while it was being edited; nothing was written")
@@ -310,7 +320,10 @@ def test_open_falls_back_to_ids(cli: Cli, browser: Path) -> None:
     cli.ok("add", "Only DOI", "-c", "gnn", "--doi", "10.1038/nature14539")
     cli.ok("open", "only-arxiv")
     cli.ok("open", "only-doi")
-    assert browser.read_text().splitlines() == ["https://arxiv.org/abs/2101.01234", "https://doi.org/10.1038/nature14539"]
+    assert browser.read_text().splitlines() == [
+        "https://arxiv.org/abs/2101.01234",
+        "https://doi.org/10.1038/nature14539",
+    ]
 
 
 def test_open_without_a_link(cli: Cli, browser: Path) -> None:
@@ -359,7 +372,8 @@ def test_bad_input_changes_nothing(cli: Cli, args: list[str], fragment: str, exi
 
 
 @pytest.mark.parametrize(
-    "command", [["read"], ["unread"], ["reading"], ["watched"], ["note"], ["open"]],
+    "command",
+    [["read"], ["unread"], ["reading"], ["watched"], ["note"], ["open"]],
 )
 def test_help(cli: Cli, command: list[str]) -> None:
     assert "Usage:" in cli.ok(*command, "--help").stdout
@@ -370,7 +384,9 @@ def test_open_stays_light(builtin_db: Path, browser: Path) -> None:
 
     result = subprocess.run(
         [sys.executable, "-c", PROBE.format(heavy=HEAVY, args=["--db", str(builtin_db), "open", "resnet"])],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip().splitlines()[-1] == "HEAVY=", result.stderr

@@ -39,8 +39,6 @@ VIDEO_FIELDS = [
 ]  # fmt: skip
 
 
-
-
 def builtin_catalog() -> dict[str, Any]:
     return json.loads(BUILTIN_CATALOG.read_text(encoding="utf-8"))
 
@@ -156,9 +154,7 @@ def test_builtin_catalog_is_what_the_build_script_makes() -> None:
     spec.loader.exec_module(build_catalog)
     text, warnings = build_catalog.build(shared_readme_text())
     assert text == BUILTIN_CATALOG.read_text(encoding="utf-8")
-    assert warnings == [
-        "youtube id 1pvxufGRuW4 is on 2 videos: 2021-12-15 MoCo 逐段精读; 2021-12-20 对比学习论文综述"
-    ]
+    assert warnings == ["youtube id 1pvxufGRuW4 is on 2 videos: 2021-12-15 MoCo 逐段精读; 2021-12-20 对比学习论文综述"]
 
 
 def test_builtin_catalog_keys() -> None:
@@ -182,7 +178,7 @@ S2 = "0123456789abcdef0123456789abcdef01234567"
 
 
 def test_not_a_readme() -> None:
-    with pytest.raises(InputError, match="^notes.md is not a paper-reading README: "):
+    with pytest.raises(InputError, match=r"^notes\.md is not a paper-reading README: "):
         read_readme("# Notes\n\n| a | b |\n| - | - |\n| 1 | 2 |\n", source="notes.md")
     with pytest.raises(InputError, match="is not a paper-reading README"):
         read_readme("")
@@ -214,7 +210,9 @@ def test_unreadable_rows_are_reported_with_their_line() -> None:
 
 def test_cells_with_badges_html_and_extra_spaces() -> None:
     bvid = "BV1c8HbeaEXi"
-    badge = f"https://img.shields.io/badge/dynamic/json?label=views&url=https%3A%2F%2Fapi.bilibili.com%2Fx%3Fbvid%3D{bvid}"
+    badge = (
+        f"https://img.shields.io/badge/dynamic/json?label=views&url=https%3A%2F%2Fapi.bilibili.com%2Fx%3Fbvid%3D{bvid}"
+    )
     s2_badge = f"https://img.shields.io/badge/dynamic/json?url=https%3A%2F%2Fapi.semanticscholar.org%2Fgraph%2Fv1%2Fpaper%2F{S2.upper()}%3Ffields%3DcitationCount"
     text = (
         "### 计算机视觉 - 3D\n\n" + PAPER_HEAD
@@ -238,14 +236,18 @@ def test_cells_with_badges_html_and_extra_spaces() -> None:
 
 
 def test_keys_for_names_without_ascii() -> None:
-    text = "### 优化算法\n\n" + PAPER_HEAD + "".join(
-        [
-            "| | 2016 | [泛化](https://arxiv.org/abs/1611.03530v2) | | |\n",
-            f"| | 2017 | [动量](https://distill.pub/2017/momentum/) | | [![c](x)](https://www.semanticscholar.org/paper/Why/{S2}) |\n",
-            "| | 2018 | 无链接 | | |\n",
-            "| | 2019 | [Adam](https://a.org/1) | | |\n",
-            "| | 2020 | [ADAM](https://a.org/2) | | |\n",
-        ]
+    text = (
+        "### 优化算法\n\n"
+        + PAPER_HEAD
+        + "".join(
+            [
+                "| | 2016 | [泛化](https://arxiv.org/abs/1611.03530v2) | | |\n",
+                f"| | 2017 | [动量](https://distill.pub/2017/momentum/) | | [![c](x)](https://www.semanticscholar.org/paper/Why/{S2}) |\n",
+                "| | 2018 | 无链接 | | |\n",
+                "| | 2019 | [Adam](https://a.org/1) | | |\n",
+                "| | 2020 | [ADAM](https://a.org/2) | | |\n",
+            ]
+        )
     )
     keys = [p["key"] for p in read_readme(text).catalog["papers"]]
     assert keys == ["arxiv-1611.03530", f"s2-{S2[:8]}", "paper-3", "adam", "adam-2"]
@@ -375,9 +377,7 @@ README_LINES = [
     "| | 1899 | [x](<>) | | |", "| 2/30/22 | | | 99:99 | [![b](https://img.shields.io/?url=bvid%3D)](https://www.bilibili.com/video/BV) |",
     "| | | |", "|", "<br>", "[^1]: note", "> quote", "    code", "```", "- item",
 ]  # fmt: skip
-readme_like = st.lists(
-    st.one_of(st.sampled_from(README_LINES), st.text(max_size=40)), max_size=25
-).map("\n".join)
+readme_like = st.lists(st.one_of(st.sampled_from(README_LINES), st.text(max_size=40)), max_size=25).map("\n".join)
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
@@ -406,9 +406,9 @@ def one_line(text: str) -> str:
 
 
 names = st.one_of(st.sampled_from(NASTY), st.text(plain_chars, min_size=1, max_size=20)).map(one_line).filter(bool)
-descriptions = st.one_of(
-    st.none(), st.sampled_from(NASTY), st.text(plain_chars, max_size=30)
-).map(lambda text: (text or "").strip() or None)
+descriptions = st.one_of(st.none(), st.sampled_from(NASTY), st.text(plain_chars, max_size=30)).map(
+    lambda text: (text or "").strip() or None
+)
 
 
 @st.composite

@@ -8,7 +8,7 @@ import logging
 import time
 import urllib.error
 import urllib.request
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
@@ -249,9 +249,7 @@ def test_a_retry_after_past_the_time_budget_gives_up_at_once(server: FakeS2Serve
     assert len(server.requests) == 1
 
 
-@pytest.mark.parametrize(
-    ("status", "text"), [("400", "Unacceptable query params"), ("404", "Not found")]
-)
+@pytest.mark.parametrize(("status", "text"), [("400", "Unacceptable query params"), ("404", "Not found")])
 def test_client_errors_are_not_retried(server: FakeS2Server, status: str, text: str) -> None:
     server.script(status)
     with S2Client(config(server)) as client, pytest.raises(S2Error) as caught:
@@ -263,7 +261,7 @@ def test_client_errors_are_not_retried(server: FakeS2Server, status: str, text: 
 
 
 def test_unknown_field_is_a_400_with_the_servers_words(server: FakeS2Server) -> None:
-    with S2Client(config(server)) as client, pytest.raises(S2Error, match="Unrecognized .*bogus"):
+    with S2Client(config(server)) as client, pytest.raises(S2Error, match=r"Unrecognized .*bogus"):
         client.batch([ATTENTION], ["title", "bogus"])
 
 
@@ -322,7 +320,7 @@ def test_requests_start_at_least_interval_apart(server: FakeS2Server) -> None:
 
 
 def test_retry_after_accepts_seconds_and_http_dates() -> None:
-    now = datetime(2025, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+    now = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
     assert _retry_after_seconds("7", now) == 7.0
     assert _retry_after_seconds(format_datetime(now + timedelta(seconds=30), usegmt=True), now) == 30.0
     assert _retry_after_seconds(format_datetime(now - timedelta(seconds=30), usegmt=True), now) == 0.0

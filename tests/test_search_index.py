@@ -147,7 +147,9 @@ def _engine_on(db: Path):
 
 
 def _papers(n: int) -> list[dict]:
-    return [{"key": f"p-{i}", "title": f"Paper number {i}", "description": None, "authors": "A. Author"} for i in range(n)]
+    return [
+        {"key": f"p-{i}", "title": f"Paper number {i}", "description": None, "authors": "A. Author"} for i in range(n)
+    ]
 
 
 def test_a_failure_while_the_index_builds_leaves_nothing_behind(tmp_path: Path) -> None:

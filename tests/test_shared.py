@@ -39,8 +39,11 @@ def test_personal_state_is_kept_apart(cli: Cli) -> None:
     assert _keys(cli, "list", "--read", env=BOB) == {"gan"}
     assert _keys(cli, "list", "--reading", env=ALICE) == {"vit"}
     assert _keys(cli, "list", "--reading", env=BOB) == {"resnet"}
-    for env, status, note in ((ALICE, "read", "alice: skip connections"), (BOB, "reading", "bob: bottleneck blocks"),
-                              ({"PAPERREAD_USER": "carol"}, None, None)):
+    for env, status, note in (
+        (ALICE, "read", "alice: skip connections"),
+        (BOB, "reading", "bob: bottleneck blocks"),
+        ({"PAPERREAD_USER": "carol"}, None, None),
+    ):
         shown = _json(cli.ok("show", "resnet", "--json", env=env))
         assert (shown["read_status"], shown["note"]) == (status, note)
     alice, bob = (_json(cli.ok("stats", "--json", env=env)) for env in (ALICE, BOB))

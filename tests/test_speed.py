@@ -50,7 +50,15 @@ def _names(typer_app) -> list[str]:
         (["--db=x.db", "show", "resnet"], {}, ["show"]),
         (["db", "current"], {}, ["db"]),
         (["mark-recorded", "--help"], {}, ["mark-recorded"]),
-        ([], {"_PAPERREAD_COMPLETE": "complete_bash", "COMP_WORDS": "paperread --db 'a b.db' show res", "COMP_CWORD": "4"}, ["show"]),
+        (
+            [],
+            {
+                "_PAPERREAD_COMPLETE": "complete_bash",
+                "COMP_WORDS": "paperread --db 'a b.db' show res",
+                "COMP_CWORD": "4",
+            },
+            ["show"],
+        ),
         ([], {"_PAPERREAD_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "paperread list --category vi"}, ["list"]),
         ([], {"_PAPERREAD_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "paperread show "}, ["show"]),
     ],
@@ -81,7 +89,11 @@ def test_the_whole_app_where_every_command_matters(args: list[str], env: dict[st
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "paperread", *args],
-        capture_output=True, text=True, timeout=60, cwd=ROOT, env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -187,7 +199,11 @@ def test_stats_count_a_paper_marked_and_covered_once(builtin_db: Path) -> None:
         assert got["categories"] == _stats_by_exists(reader)
         assert got["categories"][-1] == {"slug": "empty", "name": "Empty", "papers": 0, "recorded": 0}
         assert got["recorded"] == 59 + 1
-        plan = _plan(reader, "SELECT p.category_id + 0 AS c, COUNT(*) FROM paper p WHERE p.marked_recorded GROUP BY p.category_id + 0", {})
+        plan = _plan(
+            reader,
+            "SELECT p.category_id + 0 AS c, COUNT(*) FROM paper p WHERE p.marked_recorded GROUP BY p.category_id + 0",
+            {},
+        )
         assert "ix_paper_category_id_position" not in plan  # a scan, not a random lookup per paper
     finally:
         reader.close()
@@ -199,7 +215,6 @@ def test_stats_count_a_paper_marked_and_covered_once(builtin_db: Path) -> None:
 def test_synthetic_catalogs_are_deterministic_and_load(tmp_path: Path) -> None:
     sys.path.insert(0, str(ROOT))
     from bench.synth import RARE_WORD, make_document
-
     from paperread.config import resolve_target
     from paperread.engine import make_engine, upgrade
     from paperread.exchange import load_document

@@ -82,7 +82,8 @@ def load_synthetic(cli: Cli, n: int) -> list[str]:
 
     ids = [f"{i:040x}" for i in range(1, n + 1)]
     doc = {
-        "format": "paperread", "version": 1,
+        "format": "paperread",
+        "version": 1,
         "categories": [{"slug": "bulk", "name": "Bulk"}],
         "papers": [
             {"key": f"p{i:05d}", "title": f"Paper number {i}", "category": "bulk", "s2_id": s2_id}
@@ -145,9 +146,7 @@ def test_named_papers_are_refreshed_even_when_fresh(cli: Cli, served: list[dict]
     sync_json(cli)
     named = sync_json(cli, "resnet", "vgg")
     assert (named["asked"], named["unchanged"], named["requests"]) == (2, 2, 1)
-    assert json.loads(s2.requests[-1].body)["ids"] == [
-        r["s2_id"] for r in served if r["key"] in ("vgg", "resnet")
-    ]
+    assert json.loads(s2.requests[-1].body)["ids"] == [r["s2_id"] for r in served if r["key"] in ("vgg", "resnet")]
     assert sync_json(cli, "resnet", "--stale-after", "1d")["skipped_fresh"] == 1
 
 
@@ -239,7 +238,10 @@ def test_persistent_broken_json_stores_nothing_and_fails(cli: Cli, served: list[
     s2.script(*["badjson"] * 6)
     result = cli("sync-citations")
     assert result.exit_code == 1
-    assert "error: 90 papers failed: Semantic Scholar answered POST /graph/v1/paper/batch with a body that is not JSON" in result.stderr
+    assert (
+        "error: 90 papers failed: Semantic Scholar answered POST /graph/v1/paper/batch with a body that is not JSON"
+        in result.stderr
+    )
     assert with_counts(cli) == 0
 
 
@@ -260,7 +262,9 @@ def test_nulls_unknown_papers_and_records_without_a_count(cli: Cli, served: list
     gone = next(r for r in served if r["key"] == "alexnet")
     del s2.papers[gone["s2_id"]]
     bare = s2.papers[next(r["s2_id"] for r in served if r["key"] == "vgg")]
-    bare.update(citationCount=None, venue="", authors=None, publicationDate=None, externalIds=None, year=None, title=None)
+    bare.update(
+        citationCount=None, venue="", authors=None, publicationDate=None, externalIds=None, year=None, title=None
+    )
     summary = sync_json(cli)
     assert (summary["not_found"], summary["not_found_papers"], summary["without_count"]) == (1, ["alexnet"], 1)
     assert summary["updated"] == 88 and summary["failed"] == 0
@@ -348,7 +352,9 @@ def test_a_key_no_header_can_carry_is_refused_without_showing_it(
         assert "SECRET" not in text and "xyzzy" not in text
 
 
-def test_the_key_reaches_no_output_log_or_database(cli: Cli, served: list[dict], s2, monkeypatch, tmp_path: Path) -> None:
+def test_the_key_reaches_no_output_log_or_database(
+    cli: Cli, served: list[dict], s2, monkeypatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("S2_API_KEY", KEY)
     s2.expected_key = KEY
     s2.script("503", "drop", "429")
@@ -436,10 +442,19 @@ def test_an_unknown_paper_is_an_error(cli: Cli, s2) -> None:
 @pytest.fixture
 def unidentified(cli: Cli, served: list[dict], s2: FakeS2Server) -> Cli:
     """Papers without an S2 id, one for each way of finding (or not finding) it."""
-    s2.add_paper("a" * 40, title="Mamba: Linear-Time Sequence Modeling with Selective State Spaces",
-                 arxiv="2312.00752", citations=3000, authors=("Albert Gu", "Tri Dao"))
-    s2.add_paper("b" * 40, title="Highly accurate protein structure prediction with AlphaFold",
-                 doi="10.1038/s41586-021-03819-2", citations=20000)
+    s2.add_paper(
+        "a" * 40,
+        title="Mamba: Linear-Time Sequence Modeling with Selective State Spaces",
+        arxiv="2312.00752",
+        citations=3000,
+        authors=("Albert Gu", "Tri Dao"),
+    )
+    s2.add_paper(
+        "b" * 40,
+        title="Highly accurate protein structure prediction with AlphaFold",
+        doi="10.1038/s41586-021-03819-2",
+        citations=20000,
+    )
     s2.add_paper("c" * 40, title="Deep Sets", citations=2500, venue="NeurIPS")
     s2.add_paper("d" * 40, title="Scaling Laws for Neural Language Models", citations=4000, arxiv="2001.08361")
     s2.add_paper("e" * 40, title="Denoising Diffusion Implicit Models", citations=5000)
@@ -448,7 +463,9 @@ def unidentified(cli: Cli, served: list[dict], s2: FakeS2Server) -> Cli:
     cli.ok(*add, "AF2 nature", "--key", "af2", "--doi", "https://doi.org/10.1038/S41586-021-03819-2")
     cli.ok(*add, "deep sets!", "--key", "deepsets")  # the same title once normalised
     cli.ok(*add, "Scaling laws for neural language model", "--key", "scaling")  # close, not equal
-    cli.ok(*add, "Denoising Diffusion Implicit Models", "--key", "ddim", "--arxiv", "2010.02502")  # S2 lacks the arXiv id
+    cli.ok(
+        *add, "Denoising Diffusion Implicit Models", "--key", "ddim", "--arxiv", "2010.02502"
+    )  # S2 lacks the arXiv id
     cli.ok(*add, "A paper nobody wrote", "--key", "ghost")
     # already in the catalog as 'transformer': a conflict, not a duplicate id
     cli.ok(*add, "Attention Is All You Need", "--key", "attention-again")
@@ -459,7 +476,9 @@ def unidentified(cli: Cli, served: list[dict], s2: FakeS2Server) -> Cli:
 def test_sync_with_resolve_identifies_papers_in_the_same_batch(unidentified: Cli, s2: FakeS2Server) -> None:
     summary = sync_json(unidentified, "--resolve")
     assert {r["key"]: (r["s2_id"], r["via"]) for r in summary["resolved"]} == {
-        "mamba": ("a" * 40, "arXiv id"), "af2": ("b" * 40, "DOI"), "deepsets": ("c" * 40, "title"),
+        "mamba": ("a" * 40, "arXiv id"),
+        "af2": ("b" * 40, "DOI"),
+        "deepsets": ("c" * 40, "title"),
         "ddim": ("e" * 40, "title"),
     }
     batch = json.loads(s2.requests[0].body)["ids"]
@@ -504,7 +523,11 @@ def test_external_ids_lose_their_arxiv_version() -> None:
     ("a", "b", "same"),
     [
         ("Attention Is All You Need", "attention is all you need.", True),
-        ("BERT: Pre-training of Deep Bidirectional Transformers", "BERT -- pre-training of deep bidirectional transformers", True),
+        (
+            "BERT: Pre-training of Deep Bidirectional Transformers",
+            "BERT -- pre-training of deep bidirectional transformers",
+            True,
+        ),
         ("Ｄｅｅｐ Ｓｅｔｓ", "deep sets", True),
         ("Scaling laws for neural language model", "Scaling Laws for Neural Language Models", False),
         ("", "", False),
@@ -520,30 +543,54 @@ def test_titles_agree_once_normalised(a: str | None, b: str | None, same: bool) 
 
 @pytest.fixture
 def mamba(s2: FakeS2Server) -> FakeS2Server:
-    s2.add_paper("a" * 40, title="Mamba: Linear-Time Sequence Modeling with Selective State Spaces", year=2023,
-                 arxiv="2312.00752", doi="10.48550/arXiv.2312.00752", citations=3000, venue="arXiv.org",
-                 authors=("Albert Gu", "Tri Dao"), publication_date="2023-12-01")
+    s2.add_paper(
+        "a" * 40,
+        title="Mamba: Linear-Time Sequence Modeling with Selective State Spaces",
+        year=2023,
+        arxiv="2312.00752",
+        doi="10.48550/arXiv.2312.00752",
+        citations=3000,
+        venue="arXiv.org",
+        authors=("Albert Gu", "Tri Dao"),
+        publication_date="2023-12-01",
+    )
     return s2
 
 
 @pytest.mark.parametrize(
-    "ref", ["ARXIV:2312.00752", "2312.00752v2", "https://arxiv.org/abs/2312.00752", "DOI:10.48550/ARXIV.2312.00752",
-            "a" * 40, "mamba: linear-time sequence modeling with selective state spaces"],
+    "ref",
+    [
+        "ARXIV:2312.00752",
+        "2312.00752v2",
+        "https://arxiv.org/abs/2312.00752",
+        "DOI:10.48550/ARXIV.2312.00752",
+        "a" * 40,
+        "mamba: linear-time sequence modeling with selective state spaces",
+    ],
 )
 def test_add_fetch_creates_the_paper_from_semantic_scholar(cli: Cli, mamba: FakeS2Server, ref: str) -> None:
     data = as_json(cli.ok("add", "--fetch", ref, "--category", "nlp/transformer", "--json"))
     assert data["key"] == "mamba-linear-time-sequence-modeling-with-selective-state-spaces"
     assert (data["title"], data["year"], data["s2_id"], data["arxiv_id"]) == (
-        "Mamba: Linear-Time Sequence Modeling with Selective State Spaces", 2023, "a" * 40, "2312.00752")
-    assert (data["authors"], data["venue"], data["publication_date"]) == ("Albert Gu, Tri Dao", "arXiv.org", "2023-12-01")
+        "Mamba: Linear-Time Sequence Modeling with Selective State Spaces",
+        2023,
+        "a" * 40,
+        "2312.00752",
+    )
+    assert (data["authors"], data["venue"], data["publication_date"]) == (
+        "Albert Gu, Tri Dao",
+        "arXiv.org",
+        "2023-12-01",
+    )
     assert data["citations"] == 3000 and [h["count"] for h in data["citation_history"]] == [3000]
     assert data["url"] == "https://arxiv.org/abs/2312.00752" and data["category"] == "nlp/transformer"
     assert len(mamba.requests) == 1
 
 
 def test_add_fetch_keeps_the_users_own_values(cli: Cli, mamba: FakeS2Server) -> None:
-    data = as_json(cli.ok("add", "Mamba", "--fetch", "ARXIV:2312.00752", "-c", "gnn", "--key", "mamba",
-                          "--year", "2024", "--json"))
+    data = as_json(
+        cli.ok("add", "Mamba", "--fetch", "ARXIV:2312.00752", "-c", "gnn", "--key", "mamba", "--year", "2024", "--json")
+    )
     assert (data["key"], data["title"], data["year"], data["citations"]) == ("mamba", "Mamba", 2024, 3000)
 
 
@@ -566,9 +613,11 @@ def test_add_fetch_without_a_category_off_a_terminal_is_a_usage_error(cli: Cli, 
     [
         ("ARXIV:2401.00001", "Semantic Scholar knows no paper 'ARXIV:2401.00001'"),
         ("A Paper Nobody Wrote At All", "Semantic Scholar has no paper titled 'A Paper Nobody Wrote At All'"),
-        ("Mamba: linear-time sequence modeling with selective state space",
-         "closest match for 'Mamba: linear-time sequence modeling with selective state space' is "
-         "'Mamba: Linear-Time Sequence Modeling with Selective State Spaces' (" + "a" * 40 + "); not taken"),
+        (
+            "Mamba: linear-time sequence modeling with selective state space",
+            "closest match for 'Mamba: linear-time sequence modeling with selective state space' is "
+            "'Mamba: Linear-Time Sequence Modeling with Selective State Spaces' (" + "a" * 40 + "); not taken",
+        ),
         ("ARXIV:1706.03762", "is already taken by paper 'transformer'"),
     ],
 )
@@ -594,12 +643,12 @@ def timeline(cli: Cli, served: list[dict], s2: FakeS2Server, monkeypatch) -> dic
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     ids = {r["key"]: r["s2_id"] for r in served}
     plan = {  # key -> its count at each sync (None: S2 does not have it yet)
-        "resnet": (100, 150, 400),   # +300 over 30 days (from the -60d count), +250 over 10
-        "vit": (500, 500, 600),      # +100
-        "clip": (None, 50, 250),     # first seen inside the window: +200 since then
+        "resnet": (100, 150, 400),  # +300 over 30 days (from the -60d count), +250 over 10
+        "vit": (500, 500, 600),  # +100
+        "clip": (None, 50, 250),  # first seen inside the window: +200 since then
         "bert": (1000, 1000, 1000),  # no change inside the window: not a candidate
-        "gpt": (700, 800, 800),      # +100, all of it 20 days ago
-        "vgg": (300, 250, 250),      # fell: not trending
+        "gpt": (700, 800, 800),  # +100, all of it 20 days ago
+        "vgg": (300, 250, 250),  # fell: not trending
     }
     original = sync.utcnow
     for step, days in enumerate((60, 20, 1)):
@@ -625,7 +674,10 @@ def test_trending_ranks_by_growth_over_the_window(cli: Cli, timeline) -> None:
     vision = as_json(cli.ok("trending", "--category", "vision", "--json"))["papers"]
     assert [r["key"] for r in vision] == ["resnet", "vit"]
     date = (timeline["now"] - dt.timedelta(days=90)).date().isoformat()
-    assert [r["key"] for r in as_json(cli.ok("trending", "--since", date, "--json"))["papers"]][:2] == ["resnet", "clip"]
+    assert [r["key"] for r in as_json(cli.ok("trending", "--since", date, "--json"))["papers"]][:2] == [
+        "resnet",
+        "clip",
+    ]
     plain = cli.ok("trending").stdout.splitlines()
     assert plain[0].split("\t")[:4] == ["resnet", "300", "100", "400"]
 
@@ -656,7 +708,9 @@ def test_trending_stays_on_the_light_road(builtin_db: Path) -> None:
 
     result = subprocess.run(
         [sys.executable, "-c", PROBE.format(heavy=HEAVY, args=["--db", str(builtin_db), "trending"])],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip().splitlines()[-1] == "HEAVY="
@@ -668,7 +722,11 @@ def test_trending_stays_on_the_light_road(builtin_db: Path) -> None:
 def start_sync(cli: Cli, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "paperread", "--db", cli.db, "sync-citations", "--json", *args],
-        cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 

@@ -42,14 +42,14 @@ SQLITE_SEARCH = (
     "CREATE VIRTUAL TABLE paper_fts USING fts5(body, content='paper_search', content_rowid='id',"
     " tokenize='trigram', detail='none', columnsize=0)",
     f"""CREATE TRIGGER paper_fts_ai AFTER INSERT ON paper BEGIN
-        INSERT INTO paper_fts(rowid, body) VALUES (new.id, {search_text('new.')});
+        INSERT INTO paper_fts(rowid, body) VALUES (new.id, {search_text("new.")});
     END""",
     f"""CREATE TRIGGER paper_fts_ad AFTER DELETE ON paper BEGIN
-        INSERT INTO paper_fts(paper_fts, rowid, body) VALUES ('delete', old.id, {search_text('old.')});
+        INSERT INTO paper_fts(paper_fts, rowid, body) VALUES ('delete', old.id, {search_text("old.")});
     END""",
     f"""CREATE TRIGGER paper_fts_au AFTER UPDATE OF key, title, description, authors ON paper BEGIN
-        INSERT INTO paper_fts(paper_fts, rowid, body) VALUES ('delete', old.id, {search_text('old.')});
-        INSERT INTO paper_fts(rowid, body) VALUES (new.id, {search_text('new.')});
+        INSERT INTO paper_fts(paper_fts, rowid, body) VALUES ('delete', old.id, {search_text("old.")});
+        INSERT INTO paper_fts(rowid, body) VALUES (new.id, {search_text("new.")});
     END""",
     "INSERT INTO paper_fts(paper_fts) VALUES ('rebuild')",
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -18,7 +18,6 @@ from paperread.config import Target, current_user, resolve_target
 from paperread.db import Reader
 from paperread.errors import InputError
 from paperread.limits import COUNT_MAX
-
 
 
 @dataclass
@@ -73,7 +72,7 @@ def _completion_reader(ctx: typer.Context) -> Reader | None:
         if target.sqlite_path is None or not check_sqlite_file(target.sqlite_path):
             return None
         return SqliteReader(connect_sqlite(target.sqlite_path))
-    except Exception:
+    except Exception:  # noqa: BLE001 (Tab never fails)
         return None
 
 
@@ -85,7 +84,7 @@ def complete_paper(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]
         return []
     try:
         return [(row["key"], row["title"]) for row in queries.paper_keys(r, incomplete)]
-    except Exception:
+    except Exception:  # noqa: BLE001 (Tab never fails)
         return []
     finally:
         r.close()
@@ -99,7 +98,7 @@ def complete_category(ctx: typer.Context, incomplete: str) -> list[str]:
         return []
     try:
         return [s for s in queries.category_slugs(r) if s.startswith(incomplete)]
-    except Exception:
+    except Exception:  # noqa: BLE001 (Tab never fails)
         return []
     finally:
         r.close()
@@ -114,9 +113,11 @@ def complete_video(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]
     try:
         rows = queries.videos(r)
         return [(str(v["id"]), v["title"]) for v in rows if str(v["id"]).startswith(incomplete)] + [
-            (v["bilibili"], v["title"]) for v in rows if v["bilibili"] and incomplete and v["bilibili"].startswith(incomplete)
+            (v["bilibili"], v["title"])
+            for v in rows
+            if v["bilibili"] and incomplete and v["bilibili"].startswith(incomplete)
         ]
-    except Exception:
+    except Exception:  # noqa: BLE001 (Tab never fails)
         return []
     finally:
         r.close()
@@ -219,7 +220,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (for scripts) 
 CategoryOpt = Annotated[
     str | None,
     typer.Option(
-        "--category", "-c",
+        "--category",
+        "-c",
         help="A category slug (a parent such as 'vision' selects everything under it) or its name.",
         autocompletion=complete_category,
         callback=_check_category,
@@ -246,7 +248,7 @@ VideoArg = Annotated[
 ]
 
 
-def usage_error(message: str) -> Any:
+def usage_error(message: str) -> NoReturn:
     from paperread.errors import UsageError
 
     raise UsageError(message)

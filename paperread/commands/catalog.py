@@ -18,7 +18,7 @@ from paperread.commands import CategoryOpt, JsonOpt, PaperArg, not_blank, reader
 class Sort(str, Enum):
     category = "category"
     year = "year"
-    title = "title"
+    title = "title"  # type: ignore[assignment]  # shadows str.title: the choices are the names
     citations = "citations"
 
 
@@ -30,7 +30,9 @@ def list_papers(
     category: CategoryOpt = None,
     recorded: Annotated[
         bool | None,
-        typer.Option("--recorded/--not-recorded", help="Only papers a video has (or has not) covered.", show_default=False),
+        typer.Option(
+            "--recorded/--not-recorded", help="Only papers a video has (or has not) covered.", show_default=False
+        ),
     ] = None,
     year: Annotated[
         int | None, typer.Option("--year", parser=year_value, metavar="YEAR", help="Only papers from this year.")
@@ -40,8 +42,12 @@ def list_papers(
     ] = None,
     search: Annotated[
         str | None,
-        typer.Option("--search", "-s", help="Only papers matching this text.",
-                     callback=not_blank("search text", "some text to find")),
+        typer.Option(
+            "--search",
+            "-s",
+            help="Only papers matching this text.",
+            callback=not_blank("search text", "some text to find"),
+        ),
     ] = None,
     read: Annotated[bool, typer.Option("--read", help="Only papers you have read.")] = False,
     unread: Annotated[bool, typer.Option("--unread", help="Only papers you have not read yet.")] = False,
@@ -60,8 +66,16 @@ def list_papers(
     with reader(ctx) as r:
         slug = queries.resolve_category(r, category) if category else None
         rows = queries.iter_papers(
-            r, user=user, category=slug, recorded=recorded, year=year, since=since,
-            search=search, read_status=status, sort=sort.value, limit=limit,
+            r,
+            user=user,
+            category=slug,
+            recorded=recorded,
+            year=year,
+            since=since,
+            search=search,
+            read_status=status,
+            sort=sort.value,
+            limit=limit,
         )
         output.papers(rows, as_json=as_json)
 

@@ -46,43 +46,51 @@ DateOpt = Annotated[
 DurationOpt = Annotated[
     str | None, typer.Option("--duration", help="Running time, H:MM:SS or MM:SS (1:27:54).", show_default=False)
 ]
-BilibiliOpt = Annotated[
-    str | None, typer.Option("--bilibili", help="Its bilibili BV id or link.", show_default=False)
-]
-YoutubeOpt = Annotated[
-    str | None, typer.Option("--youtube", help="Its YouTube id or link.", show_default=False)
-]
+BilibiliOpt = Annotated[str | None, typer.Option("--bilibili", help="Its bilibili BV id or link.", show_default=False)]
+YoutubeOpt = Annotated[str | None, typer.Option("--youtube", help="Its YouTube id or link.", show_default=False)]
 ZhihuOpt = Annotated[str | None, typer.Option("--zhihu", help="Its zhihu id or link.", show_default=False)]
 VideoUrlOpt = Annotated[
     str | None, typer.Option("--url", help="A link that goes with the video (http or https).", show_default=False)
 ]
 
-_NAME_RULE = (
-    "unique, and not another category's or group's slug in any case (slugs and names both name categories)"
-)
+_NAME_RULE = "unique, and not another category's or group's slug in any case (slugs and names both name categories)"
 
 NewCategoryOpt = Annotated[
     str,
     typer.Option(
-        "--category", "-c", help="Its category: a slug such as vision/cnn, or its name.",
-        autocompletion=complete_category, show_default=False,
+        "--category",
+        "-c",
+        help="Its category: a slug such as vision/cnn, or its name.",
+        autocompletion=complete_category,
+        show_default=False,
     ),
 ]
 EditCategoryOpt = Annotated[
     str | None,
     typer.Option(
-        "--category", "-c", help="Move it to this category (slug or name).",
-        autocompletion=complete_category, show_default=False,
+        "--category",
+        "-c",
+        help="Move it to this category (slug or name).",
+        autocompletion=complete_category,
+        show_default=False,
     ),
 ]
 KeyOpt = Annotated[
     str | None,
-    typer.Option("--key", "-k", help="Its key: lowercase letters, digits, '.' and '-'. Default: from the title.",
-                 show_default=False),
+    typer.Option(
+        "--key",
+        "-k",
+        help="Its key: lowercase letters, digits, '.' and '-'. Default: from the title.",
+        show_default=False,
+    ),
 ]
 YearOpt = Annotated[str | None, typer.Option("--year", help="Year of publication.", show_default=False)]
-PaperUrlOpt = Annotated[str | None, typer.Option("--url", help="A link to the paper (http or https).", show_default=False)]
-S2Opt = Annotated[str | None, typer.Option("--s2-id", help="Its Semantic Scholar id (40 hex digits).", show_default=False)]
+PaperUrlOpt = Annotated[
+    str | None, typer.Option("--url", help="A link to the paper (http or https).", show_default=False)
+]
+S2Opt = Annotated[
+    str | None, typer.Option("--s2-id", help="Its Semantic Scholar id (40 hex digits).", show_default=False)
+]
 ArxivOpt = Annotated[str | None, typer.Option("--arxiv", help="Its arXiv id or arxiv.org link.", show_default=False)]
 DoiOpt = Annotated[str | None, typer.Option("--doi", help="Its DOI or doi.org link.", show_default=False)]
 DescriptionOpt = Annotated[
@@ -90,14 +98,16 @@ DescriptionOpt = Annotated[
 ]
 SlugArg = Annotated[
     str,
-    typer.Argument(help="A category: its slug (vision/cnn) or its name.", autocompletion=complete_category,
-                   show_default=False),
+    typer.Argument(
+        help="A category: its slug (vision/cnn) or its name.", autocompletion=complete_category, show_default=False
+    ),
 ]
 
 
-def _video_json(session, video_id: int) -> dict:
+def _video_json(session, video_id: int | None) -> dict:
     from paperread.engine import session_reader
 
+    assert video_id is not None  # a row the session has flushed
     return queries.video(session_reader(session), video_id)
 
 
@@ -128,8 +138,15 @@ def mark_recorded(
 
     with writer(ctx) as session:
         video = store.mark_recorded(
-            session, papers, title=title, date=date, duration=duration,
-            bilibili=bilibili, youtube=youtube, zhihu=zhihu, url=url,
+            session,
+            papers,
+            title=title,
+            date=date,
+            duration=duration,
+            bilibili=bilibili,
+            youtube=youtube,
+            zhihu=zhihu,
+            url=url,
         )
         data = _video_json(session, video.id)
     output.written(f"recorded {output.video_line(data)}{_covering(data)}", data, as_json=as_json)
@@ -163,14 +180,18 @@ def add(
     category: Annotated[
         str | None,
         typer.Option(
-            "--category", "-c", help="Its category: a slug such as vision/cnn, or its name (asked with --fetch).",
-            autocompletion=complete_category, show_default=False,
+            "--category",
+            "-c",
+            help="Its category: a slug such as vision/cnn, or its name (asked with --fetch).",
+            autocompletion=complete_category,
+            show_default=False,
         ),
     ] = None,
     fetch: Annotated[
         str | None,
         typer.Option(
-            "--fetch", help="Fill it from Semantic Scholar: ARXIV:1706.03762, DOI:..., an S2 id or a title.",
+            "--fetch",
+            help="Fill it from Semantic Scholar: ARXIV:1706.03762, DOI:..., an S2 id or a title.",
             show_default=False,
         ),
     ] = None,
@@ -205,14 +226,23 @@ def add(
         category = category or _ask_category(ctx, title)
     if category is None:
         usage_error("Missing option '--category' (add --fetch asks for it on a terminal)")
+    assert title is not None  # given, or taken from Semantic Scholar above
     with writer(ctx) as session:
         paper = store.add_paper(
-            session, title, category=category, key=key, year=year, url=url,
-            s2_id=s2_id, arxiv=arxiv, doi=doi, description=description,
+            session,
+            title,
+            category=category,
+            key=key,
+            year=year,
+            url=url,
+            s2_id=s2_id,
+            arxiv=arxiv,
+            doi=doi,
+            description=description,
         )
         if record is not None:
             sync.fill_new_paper(session, paper, record)
-        data = queries.paper_detail(session_reader(session), paper.id, user=state(ctx).user)
+        data = queries.paper_detail(session_reader(session), store.row_id(paper), user=state(ctx).user)
     output.written(f"added '{data['key']}' ({data['title']}) to {data['category']}", data, as_json=as_json)
 
 
@@ -253,10 +283,19 @@ def edit(
         )
     with writer(ctx) as session:
         row, changed = store.edit_paper(
-            session, paper, title=title, key=key, year=year, url=url, description=description,
-            category=category, s2_id=s2_id, arxiv=arxiv, doi=doi,
+            session,
+            paper,
+            title=title,
+            key=key,
+            year=year,
+            url=url,
+            description=description,
+            category=category,
+            s2_id=s2_id,
+            arxiv=arxiv,
+            doi=doi,
         )
-        data = queries.paper_detail(session_reader(session), row.id, user=state(ctx).user)
+        data = queries.paper_detail(session_reader(session), store.row_id(row), user=state(ctx).user)
     if changed:
         output.written(f"changed '{data['key']}': {', '.join(changed)}", data, as_json=as_json)
     else:
@@ -319,8 +358,15 @@ def video_add(
 
     with writer(ctx) as session:
         video = store.add_video(
-            session, (), title=title, date=date, duration=duration,
-            bilibili=bilibili, youtube=youtube, zhihu=zhihu, url=url,
+            session,
+            (),
+            title=title,
+            date=date,
+            duration=duration,
+            bilibili=bilibili,
+            youtube=youtube,
+            zhihu=zhihu,
+            url=url,
         )
         data = _video_json(session, video.id)
     output.written(f"added {output.video_line(data)}", data, as_json=as_json)
@@ -350,15 +396,28 @@ def video_edit(
     """Change a video's fields or the papers it covers. An empty value ("") clears a link or the time."""
     from paperread import store
 
-    if all(v is None for v in (title, date, duration, bilibili, youtube, zhihu, url)) and not add_paper and not remove_paper:
+    if (
+        all(v is None for v in (title, date, duration, bilibili, youtube, zhihu, url))
+        and not add_paper
+        and not remove_paper
+    ):
         usage_error(
             "video edit needs at least one of --title, --date, --duration, --bilibili, --youtube, "
             "--zhihu, --url, --add-paper, --remove-paper"
         )
     with writer(ctx) as session:
         row, changed = store.edit_video(
-            session, video, title=title, date=date, duration=duration, bilibili=bilibili,
-            youtube=youtube, zhihu=zhihu, url=url, add_papers=add_paper or (), remove_papers=remove_paper or (),
+            session,
+            video,
+            title=title,
+            date=date,
+            duration=duration,
+            bilibili=bilibili,
+            youtube=youtube,
+            zhihu=zhihu,
+            url=url,
+            add_papers=add_paper or (),
+            remove_papers=remove_paper or (),
         )
         data = _video_json(session, row.id)
     if changed:
@@ -390,16 +449,22 @@ category_app = typer.Typer(help="Add, rename, remove and list categories.", no_a
 def category_add(
     ctx: typer.Context,
     slug: Annotated[
-        str, typer.Argument(help="Its slug: lowercase words, e.g. cnn or vision/cnn, not another category's name.",
-                            show_default=False),
+        str,
+        typer.Argument(
+            help="Its slug: lowercase words, e.g. cnn or vision/cnn, not another category's name.", show_default=False
+        ),
     ],
     name: Annotated[
         str, typer.Option("--name", help=f"Its name as the README shows it: {_NAME_RULE}.", show_default=False)
     ],
     parent: Annotated[
         str | None,
-        typer.Option("--parent", help="Put it under this group, or a category holding no papers: the slug becomes "
-                     "PARENT/SLUG.", autocompletion=complete_category, show_default=False),
+        typer.Option(
+            "--parent",
+            help="Put it under this group, or a category holding no papers: the slug becomes PARENT/SLUG.",
+            autocompletion=complete_category,
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """Add a category (at the end of the list).
@@ -428,16 +493,21 @@ def category_rename(
     ctx: typer.Context,
     slug: Annotated[
         str,
-        typer.Argument(help="A category, its slug (vision/cnn) or its name; or a group (vision) for --slug.",
-                       autocompletion=complete_category, show_default=False),
+        typer.Argument(
+            help="A category, its slug (vision/cnn) or its name; or a group (vision) for --slug.",
+            autocompletion=complete_category,
+            show_default=False,
+        ),
     ],
-    name: Annotated[
-        str | None, typer.Option("--name", help=f"A new name: {_NAME_RULE}.", show_default=False)
-    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help=f"A new name: {_NAME_RULE}.", show_default=False)] = None,
     new_slug: Annotated[
         str | None,
-        typer.Option("--slug", help="A new slug, not another category's name nor under a category holding papers; "
-                     "the categories under it move along.", show_default=False),
+        typer.Option(
+            "--slug",
+            help="A new slug, not another category's name nor under a category holding papers; "
+            "the categories under it move along.",
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """Rename a category: its name, its slug, or both (the rules of 'category add' hold)."""
@@ -459,8 +529,12 @@ def category_remove(
     slug: SlugArg,
     move_to: Annotated[
         str | None,
-        typer.Option("--move-to", help="Move its papers to this category first.", autocompletion=complete_category,
-                     show_default=False),
+        typer.Option(
+            "--move-to",
+            help="Move its papers to this category first.",
+            autocompletion=complete_category,
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """Remove a category; one that still holds papers needs --move-to."""

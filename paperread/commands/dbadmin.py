@@ -14,7 +14,9 @@ db_app = typer.Typer(help="Inspect and upgrade the database schema.", no_args_is
 
 def init(
     ctx: typer.Context,
-    empty: Annotated[bool, typer.Option("--empty", help="Create the schema only, without the built-in catalog.")] = False,
+    empty: Annotated[
+        bool, typer.Option("--empty", help="Create the schema only, without the built-in catalog.")
+    ] = False,
 ) -> None:
     """Create a catalog database (with the built-in paper-reading catalog unless --empty)."""
     from paperread.engine import init_database
@@ -24,7 +26,11 @@ def init(
     if loaded is None:
         output.message(f"{target.display} already holds a paperread catalog; nothing changed")
         return
-    what = f"{loaded['papers']} papers in {loaded['categories']} categories, {loaded['videos']} videos" if loaded else "an empty catalog"
+    what = (
+        f"{loaded['papers']} papers in {loaded['categories']} categories, {loaded['videos']} videos"
+        if loaded
+        else "an empty catalog"
+    )
     output.message(f"created {target.display} with {what}")
 
 

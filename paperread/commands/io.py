@@ -40,9 +40,13 @@ def import_file(
     ],
     fmt: Annotated[
         Format | None,
-        typer.Option("--format", "-f", help="The file's format: markdown, json, csv or bibtex. Default: from its extension, "
-                     "else its content.",
-                     metavar="FORMAT", show_default=False),
+        typer.Option(
+            "--format",
+            "-f",
+            help="The file's format: markdown, json, csv or bibtex. Default: from its extension, else its content.",
+            metavar="FORMAT",
+            show_default=False,
+        ),
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", "-n", help="Show what would change; write nothing.")] = False,
     prune: Annotated[
@@ -90,12 +94,21 @@ def import_file(
 
 def export(
     ctx: typer.Context,
-    fmt: Annotated[Format, typer.Argument(help="markdown (the README), json (lossless), csv or bibtex.",
-                                          metavar="FORMAT", show_default=False)],
+    fmt: Annotated[
+        Format,
+        typer.Argument(
+            help="markdown (the README), json (lossless), csv or bibtex.", metavar="FORMAT", show_default=False
+        ),
+    ],
     out: Annotated[
         str | None,
-        typer.Option("--output", "-o", help="Write to FILE (replaced atomically) instead of standard output.",
-                     metavar="FILE", show_default=False),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write to FILE (replaced atomically) instead of standard output.",
+            metavar="FILE",
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """Export the whole catalog.

@@ -45,7 +45,9 @@ def read(ctx: typer.Context, paper: PaperArg, date: ReadDateOpt = None) -> None:
 def reading(ctx: typer.Context, paper: PaperArg) -> None:
     """Mark a paper as being read now (by you)."""
     s = _status(ctx, paper, "reading")
-    output.message(f"'{s['key']}' was already being read" if s["before"] == "reading" else f"'{s['key']}' is being read")
+    output.message(
+        f"'{s['key']}' was already being read" if s["before"] == "reading" else f"'{s['key']}' is being read"
+    )
 
 
 def unread(ctx: typer.Context, paper: PaperArg) -> None:
@@ -75,14 +77,20 @@ def watched(
 def note(
     ctx: typer.Context,
     paper: PaperArg,
-    text: Annotated[str | None, typer.Option("--text", help="Replace the note with this text (\"\" clears it).",
-                                             show_default=False)] = None,
-    append: Annotated[str | None, typer.Option("--append", help="Add this text at the end of the note.",
-                                               show_default=False)] = None,
+    text: Annotated[
+        str | None, typer.Option("--text", help='Replace the note with this text ("" clears it).', show_default=False)
+    ] = None,
+    append: Annotated[
+        str | None, typer.Option("--append", help="Add this text at the end of the note.", show_default=False)
+    ] = None,
     file: Annotated[
         str | None,
-        typer.Option("--file", help="Replace the note with the text of FILE ('-' reads standard input; "
-                     "an empty file clears it).", metavar="FILE", show_default=False),
+        typer.Option(
+            "--file",
+            help="Replace the note with the text of FILE ('-' reads standard input; an empty file clears it).",
+            metavar="FILE",
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """Write your Markdown note on a paper: in $VISUAL or $EDITOR, or with --text/--append/--file.
@@ -102,8 +110,9 @@ def note(
     if text is not None or append is not None:
         with writer(ctx) as session:
             key, _ = store.note_of(session, paper, user=user)
-            changed = store.set_note(session, paper, user=user, text=append if append is not None else text,
-                                     append=append is not None)
+            changed = store.set_note(
+                session, paper, user=user, text=append if append is not None else text, append=append is not None
+            )
         _noted(key, changed, cleared=text is not None and not text.strip())
         return
     with reader(ctx) as r:
@@ -186,7 +195,9 @@ def edited_text(text: str, *, name: str, paperread: str = "paperread") -> Iterat
     try:
         argv = shlex.split(command, posix=os.name != "nt")
     except ValueError as exc:
-        raise InputError(f"editor command '{command}' cannot be parsed ({exc})", hint="check VISUAL and EDITOR") from None
+        raise InputError(
+            f"editor command '{command}' cannot be parsed ({exc})", hint="check VISUAL and EDITOR"
+        ) from None
     if not argv:
         raise InputError("editor command '' is empty", hint="set VISUAL or EDITOR to your editor, e.g. 'nano'")
     folder = Path(tempfile.mkdtemp(prefix="paperread-"))
@@ -263,9 +274,12 @@ def open_link(
             raise NotFoundError(f"paper '{key}' has no video", hint=f"'paperread open {key}' opens the paper itself")
         newest = max(detail["videos"], key=lambda v: (v["date"], v["id"]))
         url = (
-            bilibili_url(newest["bilibili"]) if newest["bilibili"]
-            else youtube_url(newest["youtube"]) if newest["youtube"]
-            else zhihu_url(newest["zhihu"]) if newest["zhihu"]
+            bilibili_url(newest["bilibili"])
+            if newest["bilibili"]
+            else youtube_url(newest["youtube"])
+            if newest["youtube"]
+            else zhihu_url(newest["zhihu"])
+            if newest["zhihu"]
             else None
         )
         if url is None:

@@ -121,8 +121,13 @@ def _fetch(
             report.took_over_from = stale
             with reader(ctx) as r:
                 work = sync.plan(
-                    r, report, paper_ids=ids, category=slug, stale_after=stale_after,
-                    resolve=resolve, only_unidentified=only_unidentified,
+                    r,
+                    report,
+                    paper_ids=ids,
+                    category=slug,
+                    stale_after=stale_after,
+                    resolve=resolve,
+                    only_unidentified=only_unidentified,
                 )
             with S2Client(config) as client, output.sync_progress(quiet=quiet) as progress:
                 sync.run(engine, client, work, report, progress)
@@ -153,8 +158,12 @@ def sync_citations(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object on stdout.")] = False,
     log: Annotated[
         Path | None,
-        typer.Option("--log", help="Append one line per run to this file (UTC time, scope, counts, exit status).",
-                     dir_okay=False, show_default=False),
+        typer.Option(
+            "--log",
+            help="Append one line per run to this file (UTC time, scope, counts, exit status).",
+            dir_okay=False,
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """Refresh citation counts from Semantic Scholar, in batches of 500, keeping a history.
@@ -172,8 +181,11 @@ def sync_citations(
 
     def body() -> int:
         period = (
-            _period(stale_after, "--stale-after") if stale_after is not None
-            else dt.timedelta(0) if papers else sync.DEFAULT_STALE_AFTER
+            _period(stale_after, "--stale-after")
+            if stale_after is not None
+            else dt.timedelta(0)
+            if papers
+            else sync.DEFAULT_STALE_AFTER
         )
         if dry_run:
             report.dry_run = True
@@ -197,7 +209,8 @@ def resolve(
         list[str] | None,
         typer.Argument(
             help="Papers to identify (key or title fragment). Default: every paper without an S2 id.",
-            autocompletion=complete_paper, show_default=False,
+            autocompletion=complete_paper,
+            show_default=False,
         ),
     ] = None,
     category: CategoryOpt = None,
@@ -215,8 +228,14 @@ def resolve(
 
     def body() -> int:
         _fetch(
-            ctx, report, papers=papers, category=category, stale_after=dt.timedelta(0),
-            resolve=True, only_unidentified=True, quiet=quiet,
+            ctx,
+            report,
+            papers=papers,
+            category=category,
+            stale_after=dt.timedelta(0),
+            resolve=True,
+            only_unidentified=True,
+            quiet=quiet,
         )
         if report.already and not quiet and not as_json:
             output.message(f"already identified, left alone: {', '.join(report.already)}")
@@ -228,9 +247,7 @@ def resolve(
 
 def trending(
     ctx: typer.Context,
-    since: Annotated[
-        str, typer.Option("--since", help="The window: 30d, 2w, 12h... or a date (YYYY-MM-DD).")
-    ] = "30d",
+    since: Annotated[str, typer.Option("--since", help="The window: 30d, 2w, 12h... or a date (YYYY-MM-DD).")] = "30d",
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most N papers.")] = 20,
     category: CategoryOpt = None,
     as_json: JsonOpt = False,
