@@ -63,11 +63,11 @@ main()
 def build_catalog(path: Path, n: int) -> None:
     from bench.synth import make_document
     from paperread.config import resolve_target
-    from paperread.engine import _transaction, upgrade
+    from paperread.engine import transaction, upgrade
     from paperread.exchange import load_document
 
     target = resolve_target(str(path))
-    with _transaction(target) as conn:
+    with transaction(target) as conn:
         upgrade(conn)
         load_document(conn, make_document(n))
 

@@ -1,8 +1,8 @@
-"""Opening a catalog for reading, on the light road.
+"""The light read road: SQLite connections, the Reader protocol, schema revisions.
 
 On an up-to-date SQLite file, read commands use the standard ``sqlite3`` module only:
-this module must not import SQLAlchemy, pydantic or Alembic at import time. When the
-file is new or behind, or the database is a server, it hands over to ``engine``.
+this module must not import SQLAlchemy, pydantic or Alembic, now or later (it knows
+nothing of the write road). ``opening`` decides which road a command takes.
 """
 
 from __future__ import annotations
@@ -149,30 +149,23 @@ def newer_error(target: Target, revision: str) -> DatabaseError:
     )
 
 
-def open_reader(target: Target, *, load_builtin: bool = True) -> Reader:
-    """A reader on an up-to-date catalog, preparing a new SQLite file on first use."""
-    if target.sqlite_path is None:
-        from paperread.engine import open_server_reader
-
-        return open_server_reader(target)
+def open_sqlite_reader(target: Target) -> SqliteReader | None:
+    """A reader on an up-to-date SQLite catalog; None when the file is new, empty or behind
+    (``opening.open_reader`` prepares it then). Nothing is created or written here."""
     path = target.sqlite_path
-    if target.is_default:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    if check_sqlite_file(path):
-        conn = connect_sqlite(path)
-        reader = SqliteReader(conn)
-        try:
-            revision = schema_revision(reader)
-        except sqlite3.DatabaseError as exc:
-            reader.close()
-            raise DatabaseError(f"'{path}' is not a paperread database ({exc})") from None
-        state = classify_revision(revision)
-        if state == "current":
-            return reader
+    assert path is not None
+    if not check_sqlite_file(path):
+        return None
+    reader = SqliteReader(connect_sqlite(path))
+    try:
+        revision = schema_revision(reader)
+    except sqlite3.DatabaseError as exc:
         reader.close()
-        if state == "newer":
-            raise newer_error(target, str(revision))
-    from paperread.engine import prepare_sqlite
-
-    prepare_sqlite(target, load_builtin=load_builtin)
-    return SqliteReader(connect_sqlite(path))
+        raise DatabaseError(f"'{path}' is not a paperread database ({exc})") from None
+    state = classify_revision(revision)
+    if state == "current":
+        return reader
+    reader.close()
+    if state == "newer":
+        raise newer_error(target, str(revision))
+    return None

@@ -1,7 +1,8 @@
 """The write road: SQLAlchemy engines, one-transaction sessions and Alembic upgrades.
 
-Imported only by commands that write, by first-run preparation, and by server
-(PostgreSQL) databases, where reads also go through SQLAlchemy.
+Imported only by commands that write, by first-run preparation (``opening``), and by
+server (PostgreSQL) databases, where reads also go through SQLAlchemy. It knows the light
+road (``db``) below it, and nothing above: creating and seeding a catalog is ``opening``'s.
 """
 
 from __future__ import annotations
@@ -25,13 +26,10 @@ from paperread.db import (
     schema_revision,
 )
 from paperread.errors import ConflictError, DatabaseError
+from paperread.locks import hold_schema
 from paperread.resources import shipped_dir
 
 PG_CONNECT_TIMEOUT_S = 10
-# Held (per transaction) by whoever creates or upgrades the schema on a PostgreSQL server,
-# so two people running `init` or `db upgrade` at once queue instead of colliding.
-PG_SCHEMA_LOCK = 0x70617065  # "pape"
-PG_PAPER_IDS_LOCK = 0x69647321  # "ids!": store.hold_paper_ids
 
 
 def make_engine(target: Target) -> Engine:
@@ -119,33 +117,8 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head() or ""
 
 
-def prepare_sqlite(target: Target, *, load_builtin: bool) -> None:
-    """Bring a new or older SQLite file to the head schema (implicit on SQLite only).
-
-    A new file gets the schema and (unless ``load_builtin`` is False) the built-in
-    catalog in ONE transaction: a killed first run leaves no half-loaded catalog.
-    """
-    assert target.sqlite_path is not None
-    check_sqlite_file(target.sqlite_path)
-    with _transaction(target) as conn:
-        revision = _revision_on(conn)
-        state = classify_revision(revision)
-        if state == "newer":
-            raise newer_error(target, str(revision))
-        if state != "current":
-            upgrade(conn)
-        if state == "empty" and load_builtin:
-            _load_builtin(conn)
-
-
-def _load_builtin(conn: Connection) -> dict[str, int]:
-    from paperread.exchange import builtin_document, load_document
-
-    return load_document(conn, builtin_document())
-
-
 @contextmanager
-def _transaction(target: Target, *, schema_lock: bool = False) -> Iterator[Connection]:
+def transaction(target: Target, *, schema_lock: bool = False) -> Iterator[Connection]:
     """One transaction on a short-lived engine, with connection failures made readable.
 
     ``schema_lock``: on PostgreSQL, wait for anyone else creating or upgrading the schema
@@ -156,8 +129,8 @@ def _transaction(target: Target, *, schema_lock: bool = False) -> Iterator[Conne
     engine = make_engine(target)
     try:
         with _connect(engine, target) as conn, conn.begin():
-            if schema_lock and conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_SCHEMA_LOCK})
+            if schema_lock:
+                hold_schema(conn)
             yield conn
     except OperationalError as exc:
         raise DatabaseError(f"cannot use database '{target.display}': {target.scrub(_first_line(exc.orig))}") from None
@@ -166,18 +139,10 @@ def _transaction(target: Target, *, schema_lock: bool = False) -> Iterator[Conne
 
 
 @contextmanager
-def open_write_session(target: Target) -> Iterator[Session]:
-    """A Session for one write command: one transaction, committed only if all went well.
-
-    SQLite files are created or upgraded first (as for reads); a server database
-    must already be current.
-    """
-    if target.sqlite_path is not None:
-        if target.is_default:
-            target.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-        from paperread.db import open_reader
-
-        open_reader(target).close()  # creates, migrates and loads the built-in catalog when needed
+def session_on(target: Target) -> Iterator[Session]:
+    """A Session for one write: one transaction, committed only if all went well, with
+    failures made readable. The catalog must be current (``opening.open_write_session``
+    prepares a SQLite file first); a server database's version is checked here."""
     engine = make_engine(target)
     try:
         if target.sqlite_path is None:
@@ -212,34 +177,32 @@ def session_reader(session: Session) -> ConnectionReader:
     return ConnectionReader(session.connection())
 
 
-def init_database(target: Target, *, load_builtin: bool) -> dict[str, int] | None:
-    """Create the schema (and the built-in catalog); None when a catalog is already there."""
-    if target.is_default and target.sqlite_path is not None:
-        target.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-    with _transaction(target, schema_lock=True) as conn:
-        revision = _revision_on(conn)
-        if revision is not None:
-            if classify_revision(revision) == "newer":
-                raise newer_error(target, revision)
-            return None
+def create_schema(conn: Connection, target: Target) -> bool:
+    """Bring the database on ``conn`` to the head schema, in the caller's transaction; True
+    when it held no paperread schema before (it is new: ``opening`` seeds it)."""
+    revision = revision_on(conn)
+    state = classify_revision(revision)
+    if state == "newer":
+        raise newer_error(target, str(revision))
+    if state != "current":
         upgrade(conn)
-        return _load_builtin(conn) if load_builtin else {}
+    return state == "empty"
 
 
 def database_revision(target: Target) -> tuple[str | None, str]:
     """(the database's revision, this code's head); creates nothing."""
     if target.sqlite_path is not None and not check_sqlite_file(target.sqlite_path):
         return None, SCHEMA_HEAD
-    with _transaction(target) as conn:
-        return _revision_on(conn), SCHEMA_HEAD
+    with transaction(target) as conn:
+        return revision_on(conn), SCHEMA_HEAD
 
 
 def upgrade_database(target: Target) -> tuple[str | None, str]:
     """Apply pending migrations in one transaction; (revision before, revision after)."""
     if target.is_default and target.sqlite_path is not None:
         target.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-    with _transaction(target, schema_lock=True) as conn:
-        before = _revision_on(conn)
+    with transaction(target, schema_lock=True) as conn:
+        before = revision_on(conn)
         if classify_revision(before) == "newer":
             raise newer_error(target, str(before))
         if before != SCHEMA_HEAD:
@@ -264,7 +227,7 @@ def check_database(target: Target) -> None:
     """Raise DatabaseError unless the schema is current, SQLite's checks pass and no arXiv id
     or DOI is on two papers; one transaction."""
     _require_current(target)
-    with _transaction(target) as conn:
+    with transaction(target) as conn:
         if target.sqlite_path is not None:
             result = conn.exec_driver_sql("PRAGMA quick_check").scalar()
             if result != "ok":
@@ -299,12 +262,12 @@ def rebuild_search_index(target: Target) -> int | None:
     _require_current(target)
     if target.sqlite_path is None:
         return None
-    with _transaction(target) as conn:
+    with transaction(target) as conn:
         conn.exec_driver_sql("INSERT INTO paper_fts(paper_fts) VALUES ('rebuild')")
         return int(conn.exec_driver_sql("SELECT COUNT(*) FROM paper").scalar() or 0)
 
 
-def _revision_on(conn: Connection) -> str | None:
+def revision_on(conn: Connection) -> str | None:
     return schema_revision(ConnectionReader(conn))
 
 

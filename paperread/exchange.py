@@ -1333,7 +1333,7 @@ def import_document(
     if not dry_run and conn.dialect.name == "postgresql":
         from sqlalchemy import text
 
-        from paperread.store import hold_paper_ids
+        from paperread.locks import hold_paper_ids
 
         hold_paper_ids(conn)  # first, as every writer giving papers arXiv ids and DOIs does
         # Other writers wait for the import (readers do not), so the plan below stays true.

@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import delete, func, text
 from sqlmodel import Session, col, select
 
-from paperread import queries, values
+from paperread import locks, queries, values
 from paperread.engine import session_reader
 from paperread.errors import ConflictError, InputError
 from paperread.models import Category, Paper, Reading, Video, VideoPaper, Watched, utcnow
@@ -189,21 +189,6 @@ def _taken(session: Session, column: Any, value: Any, *, other_than: int | None 
     return session.exec(stmt).first()
 
 
-def hold_paper_ids(conn: Any) -> None:
-    """On PostgreSQL, make this transaction the only one giving papers arXiv ids and DOIs until
-    it ends: unlike keys and S2 ids, those two have no unique constraint, so two writers could
-    each find one free and both take it. An advisory lock, so no other write waits for it;
-    every writer that assigns those ids (add, edit, import, sync) takes it before it locks a
-    paper row or the paper table, so no two of them wait for each other in a cycle (the lock
-    on a category row that add and edit take first is shared, and no holder of this one
-    waits for a category). (SQLite's BEGIN IMMEDIATE
-    already serialises writers.)"""
-    if conn.dialect.name == "postgresql":
-        from paperread.engine import PG_PAPER_IDS_LOCK
-
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_PAPER_IDS_LOCK})
-
-
 def _check_unique_ids(
     session: Session,
     *,
@@ -214,7 +199,7 @@ def _check_unique_ids(
     other_than: int | None = None,
 ) -> None:
     if any(value not in (_UNSET, None) for value in (arxiv_id, doi)):
-        hold_paper_ids(session.connection())  # (a no-op when this transaction holds it already)
+        locks.hold_paper_ids(session.connection())  # (a no-op when this transaction holds it already)
     for column, value, label in (
         (Paper.key, key, "key"),
         (Paper.s2_id, s2_id, "Semantic Scholar id"),
@@ -341,7 +326,7 @@ def edit_paper(
             wanted[field] = parsed
     new_category = _category(session, category, to_file=True) if category is not None else None
     if wanted.get("arxiv_id") or wanted.get("doi"):
-        hold_paper_ids(session.connection())  # before the paper's row lock (see hold_paper_ids)
+        locks.hold_paper_ids(session.connection())  # before the paper's row lock (see hold_paper_ids)
     paper = _paper(session, name)
     _check_version(paper, expected_version)
     if new_category is not None:

@@ -7,8 +7,7 @@
   transaction. The same pass fills metadata a paper lacks, replaces merged ids, resolves
   papers without an S2 id (``ARXIV:``/``DOI:`` ids in the same batches, else a title
   match) and writes a citation_history row for every change of a count.
-- ``sync_lock``: one sync at a time per database (an OS file lock next to an SQLite file,
-  a session advisory lock on PostgreSQL), released by the OS if the process dies.
+- One sync at a time per database: ``locks.run_lock`` (the command takes it).
 - ``fetch_paper`` / ``fill_new_paper``: the S2 half of ``add --fetch``.
 
 Nothing here prints: progress goes to a ``Progress`` the caller passes (output.py draws
@@ -19,20 +18,16 @@ it), and the outcome is a ``Report`` the caller renders. The API key stays insid
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import socket
 import unicodedata
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from paperread import queries, values
-from paperread.config import Target
 from paperread.db import Reader
 from paperread.errors import NotFoundError, PaperreadError
 from paperread.models import CitationHistory, Paper, utcnow
@@ -51,17 +46,11 @@ from paperread.s2 import (
 )
 
 DEFAULT_STALE_AFTER = dt.timedelta(days=7)
-# Held for a whole sync on its own PostgreSQL connection (advisory locks are per database).
-PG_SYNC_LOCK = 0x73796E63  # "sync"
 _FATAL = (S2AuthError, S2RateLimited, S2Unavailable, S2BadResponse)
 """Failures that would fail every later request too: the run stops and a rerun resumes."""
 
 PAPER = Paper.__table__  # type: ignore[attr-defined]
 HISTORY = CitationHistory.__table__  # type: ignore[attr-defined]
-
-
-class SyncBusyError(PaperreadError):
-    """Another sync holds the lock for this database."""
 
 
 # ---------------------------------------------------------------------------- progress
@@ -424,7 +413,7 @@ def _apply(conn: Connection, found: list[tuple[int, str, str, S2Paper]], report:
     now = utcnow()
     ids = [pid for pid, *_ in found]
     if any(rec.arxiv_id or rec.doi for *_, rec in found):
-        from paperread.store import hold_paper_ids
+        from paperread.locks import hold_paper_ids
 
         hold_paper_ids(conn)  # the arXiv ids and DOIs filled in below stay each paper's own
     stmt = select(
@@ -623,118 +612,3 @@ def fill_new_paper(session: Any, paper: Paper, record: S2Paper) -> None:
         assert paper.id is not None
         session.add(CitationHistory(paper_id=paper.id, citations=record.citation_count, fetched_at=now))
         session.flush()
-
-
-# ---------------------------------------------------------------------------- the lock
-
-
-def lock_path(target: Target) -> Any:
-    assert target.sqlite_path is not None
-    return target.sqlite_path.with_name(target.sqlite_path.name + ".sync.lock")
-
-
-@contextmanager
-def sync_lock(target: Target, engine: Engine) -> Iterator[int | None]:
-    """Hold the database's sync lock for the block, or raise SyncBusyError at once.
-
-    Yields the pid of a sync that died holding it (its lock was taken over), else None.
-    """
-    if target.sqlite_path is None:
-        with _pg_lock(target, engine) as stale:
-            yield stale
-    else:
-        with _file_lock(target) as stale:
-            yield stale
-
-
-def _busy(target: Target, holder: str | None) -> SyncBusyError:
-    who = f" ({holder})" if holder else ""
-    return SyncBusyError(
-        f"another sync is running on {target.display}{who}",
-        hint="wait for it to finish; if it was killed, its lock is free again and the next run takes it over",
-    )
-
-
-@contextmanager
-def _file_lock(target: Target) -> Iterator[int | None]:
-    """fcntl.flock on ``<db>.sync.lock``, which holds the holder's pid. The OS drops a
-    flock when its process dies, so a killed sync's lock is simply taken over."""
-    path = lock_path(target)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        if not _try_flock(fd):
-            pid = _read_pid(fd)
-            raise _busy(target, f"pid {pid}" if pid else None)
-        stale = _read_pid(fd)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        try:
-            yield stale
-        finally:
-            os.ftruncate(fd, 0)  # a clean end leaves no pid: a pid found later means a killed run
-            _unflock(fd)
-    finally:
-        os.close(fd)
-
-
-def _try_flock(fd: int) -> bool:
-    try:
-        import fcntl
-    except ImportError:  # Windows
-        import msvcrt
-
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined,unused-ignore]
-            return True
-        except OSError:
-            return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except BlockingIOError:
-        return False
-
-
-def _unflock(fd: int) -> None:
-    try:
-        import fcntl
-    except ImportError:
-        import msvcrt
-
-        os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined,unused-ignore]
-        return
-    fcntl.flock(fd, fcntl.LOCK_UN)
-
-
-def _read_pid(fd: int) -> int | None:
-    raw = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-    return int(raw) if raw.isdigit() else None
-
-
-@contextmanager
-def _pg_lock(target: Target, engine: Engine) -> Iterator[int | None]:
-    """pg_try_advisory_lock on a connection of its own, held for the run; the server
-    releases it when that connection ends, killed process included."""
-    conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-    try:
-        if not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": PG_SYNC_LOCK}).scalar():
-            holder = conn.execute(
-                text(
-                    """SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-                       WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-                         AND l.classid::bigint = 0 AND l.objid::bigint = :k
-                         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"""
-                ),
-                {"k": PG_SYNC_LOCK},
-            ).scalar()
-            found = re.search(r"pid \d+(?: on \S+)?", holder or "")
-            raise _busy(target, found.group(0) if found else None)
-        name = f"paperread sync pid {os.getpid()} on {socket.gethostname()}"[:63]
-        conn.execute(text("SELECT set_config('application_name', :n, false)"), {"n": name})
-        try:
-            yield None
-        finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": PG_SYNC_LOCK})
-    finally:
-        conn.close()

@@ -28,8 +28,8 @@ def main(db: str, plan: dict) -> None:
     from paperread import store
     from paperread.cli import app
     from paperread.config import resolve_target
-    from paperread.engine import open_write_session
     from paperread.errors import ConflictError
+    from paperread.opening import open_write_session
 
     runner = CliRunner()
     runner.invoke(app, ["--db", db, "show", "alexnet", "--json"])  # warm up: lazy imports, first connection

@@ -201,7 +201,7 @@ def test_two_adds_of_one_key_at_once_one_is_refused(cli: Cli, backend: str) -> N
 
     from paperread import store
     from paperread.config import resolve_target
-    from paperread.engine import open_write_session
+    from paperread.opening import open_write_session
 
     target = resolve_target(cli.db)
     second: dict = {}
@@ -234,7 +234,7 @@ def test_two_adds_of_one_arxiv_id_or_doi_at_once_one_is_refused(
 
     from paperread import store
     from paperread.config import resolve_target
-    from paperread.engine import open_write_session
+    from paperread.opening import open_write_session
 
     target = resolve_target(cli.db)
     second: dict = {}

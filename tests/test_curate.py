@@ -221,8 +221,8 @@ def test_writes_bump_the_paper_version(cli: Cli) -> None:
 def test_store_refuses_a_stale_version(builtin_db: Path) -> None:
     from paperread import store
     from paperread.config import resolve_target
-    from paperread.engine import open_write_session
     from paperread.errors import ConflictError
+    from paperread.opening import open_write_session
 
     target = resolve_target(str(builtin_db))
     with open_write_session(target) as session:

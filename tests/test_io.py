@@ -783,8 +783,8 @@ def test_import_is_set_based(builtin_db: Path, tmp_path: Path) -> None:
 
     from paperread.config import resolve_target
     from paperread.db import SqliteReader, connect_sqlite
-    from paperread.engine import open_write_session
     from paperread.exchange import dump_document, import_document
+    from paperread.opening import open_write_session
 
     r = SqliteReader(connect_sqlite(builtin_db))
     doc = dump_document(r)
@@ -874,8 +874,8 @@ def _fresh(template: Path) -> Path:
 
 def _import(path: Path, text: str, fmt: str):
     from paperread.config import resolve_target
-    from paperread.engine import open_write_session
     from paperread.exchange import import_document
+    from paperread.opening import open_write_session
 
     parsed = formats.parse(text, fmt, source="generated")
     assert [p for p in parsed.problems if p.skipped] == []

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from paperread import output, sync
+from paperread import locks, output, sync
 from tests.conftest import ROOT, Cli
 from tests.fake_s2 import FakeS2Server
 
@@ -745,9 +745,9 @@ def lock_is_free(cli: Cli) -> bool:
     target = resolve_target(cli.db)
     engine = make_engine(target)
     try:
-        with sync.sync_lock(target, engine):
+        with locks.run_lock(target, engine):
             return True
-    except sync.SyncBusyError:
+    except locks.BusyError:
         return False
     finally:
         engine.dispose()
@@ -827,12 +827,12 @@ def test_the_lock_is_exclusive_and_released(builtin_db: Path) -> None:
     target = resolve_target(str(builtin_db))
     engine = make_engine(target)
     try:
-        with sync.sync_lock(target, engine):
-            assert sync.lock_path(target).read_text().strip() == str(os.getpid())
-            with pytest.raises(sync.SyncBusyError, match=f"pid {os.getpid()}"):
-                with sync.sync_lock(target, engine):
+        with locks.run_lock(target, engine):
+            assert locks.lock_path(target).read_text().strip() == str(os.getpid())
+            with pytest.raises(locks.BusyError, match=f"pid {os.getpid()}"):
+                with locks.run_lock(target, engine):
                     pass
-        with sync.sync_lock(target, engine) as stale:
+        with locks.run_lock(target, engine) as stale:
             assert stale is None
     finally:
         engine.dispose()
@@ -845,11 +845,11 @@ def test_the_postgresql_lock_is_exclusive_and_released(pg_catalog_url: str) -> N
     target = resolve_target(pg_catalog_url)
     first, second = make_engine(target), make_engine(target)
     try:
-        with sync.sync_lock(target, first):
-            with pytest.raises(sync.SyncBusyError, match=f"pid {os.getpid()} on "):
-                with sync.sync_lock(target, second):
+        with locks.run_lock(target, first):
+            with pytest.raises(locks.BusyError, match=f"pid {os.getpid()} on "):
+                with locks.run_lock(target, second):
                     pass
-        with sync.sync_lock(target, second):
+        with locks.run_lock(target, second):
             pass
     finally:
         first.dispose()

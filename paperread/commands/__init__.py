@@ -42,7 +42,7 @@ def state(ctx: typer.Context) -> AppState:
 
 @contextmanager
 def reader(ctx: typer.Context, *, load_builtin: bool = True) -> Iterator[Reader]:
-    from paperread.db import open_reader
+    from paperread.opening import open_reader
 
     r = open_reader(state(ctx).target, load_builtin=load_builtin)
     try:
@@ -54,7 +54,7 @@ def reader(ctx: typer.Context, *, load_builtin: bool = True) -> Iterator[Reader]
 @contextmanager
 def writer(ctx: typer.Context) -> Iterator[Any]:  # -> sqlmodel.Session
     """One write command = one transaction on a Session (rolled back on any error)."""
-    from paperread.engine import open_write_session
+    from paperread.opening import open_write_session
 
     with open_write_session(state(ctx).target) as session:
         yield session

@@ -19,10 +19,10 @@ def init(
     ] = False,
 ) -> None:
     """Create a catalog database (with the built-in paper-reading catalog unless --empty)."""
-    from paperread.engine import init_database
+    from paperread.opening import init_catalog
 
     target = state(ctx).target
-    loaded = init_database(target, load_builtin=not empty)
+    loaded = init_catalog(target, load_builtin=not empty)
     if loaded is None:
         output.message(f"{target.display} already holds a paperread catalog; nothing changed")
         return

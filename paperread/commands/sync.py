@@ -105,7 +105,7 @@ def _fetch(
     quiet: bool,
 ) -> None:
     """Lock, plan, fetch and store: the part sync-citations and resolve share."""
-    from paperread import sync
+    from paperread import locks, sync
     from paperread.engine import make_engine
     from paperread.s2 import S2Client, S2Config
 
@@ -117,7 +117,7 @@ def _fetch(
         slug = queries.resolve_category(r, category) if category else None
     engine = make_engine(target)
     try:
-        with sync.sync_lock(target, engine) as stale:
+        with locks.run_lock(target, engine, "sync") as stale:
             report.took_over_from = stale
             with reader(ctx) as r:
                 work = sync.plan(
