@@ -165,7 +165,7 @@ sys.path.insert(0, {root!r})
 from bench.synth import make_document
 from paperread.config import resolve_target
 from paperread.engine import make_engine, upgrade
-from paperread.exchange import load_document
+from paperread.exchange.bulk import load_document
 engine = make_engine(resolve_target({path!r}))
 with engine.begin() as conn:
     upgrade(conn)

@@ -64,7 +64,7 @@ def build_catalog(path: Path, n: int) -> None:
     from bench.synth import make_document
     from paperread.config import resolve_target
     from paperread.engine import transaction, upgrade
-    from paperread.exchange import load_document
+    from paperread.exchange.bulk import load_document
 
     target = resolve_target(str(path))
     with transaction(target) as conn:

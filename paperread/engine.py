@@ -61,7 +61,7 @@ def make_engine(target: Target) -> Engine:
             ) from None
         return engine
     # check_same_thread=False: a bulk load hands its connection to a background thread for
-    # one statement while it waits (exchange.SearchFill); never two threads at once.
+    # one statement while it waits (exchange.bulk.SearchFill); never two threads at once.
     engine = create_engine(target.url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")

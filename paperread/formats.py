@@ -1,8 +1,8 @@
 """The catalog in the formats people use: the paper-reading README (Markdown), the catalog
 document (JSON), CSV and BibTeX.
 
-Every reader turns a file into a cleaned catalog document (``exchange.clean_document``), with
-the rows it had to skip (and where) and what the format carries (``exchange.Carried``), which
+Every reader turns a file into a cleaned catalog document (``exchange.clean``), with
+the rows it had to skip (and where) and what the format carries (``exchange.plan.Carried``), which
 decides what importing it may change. Every writer reads the catalog on the read road (a
 ``Reader``), so exports never import SQLAlchemy.
 
@@ -34,17 +34,9 @@ from typing import IO, TYPE_CHECKING, Any
 
 from paperread import limits, values
 from paperread.errors import InputError
-from paperread.exchange import (
-    JSON_CARRIES,
-    MARKDOWN_CARRIES,
-    Carried,
-    Problem,
-    check_document,
-    clean_document,
-    clean_slug,
-    dump_document,
-    write_json,
-)
+from paperread.exchange.clean import Problem, clean_document, clean_slug
+from paperread.exchange.document import check_document, dump_document, write_json
+from paperread.exchange.plan import JSON_CARRIES, MARKDOWN_CARRIES, Carried
 
 if TYPE_CHECKING:
     from paperread.db import Reader
@@ -156,7 +148,7 @@ def write_markdown(reader: Reader, out: IO[str]) -> dict[str, int]:
 
 class ParsedJson:
     """A catalog document read, its values checked and cleaned on first use of ``doc`` or
-    ``problems`` (``Parsed``'s fields): ``exchange.import_parsed`` starts the search index
+    ``problems`` (``Parsed``'s fields): ``exchange.run.import_parsed`` starts the search index
     from ``raw_papers`` meanwhile."""
 
     format = "json"

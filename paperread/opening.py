@@ -84,6 +84,7 @@ def init_catalog(target: Target, *, load_builtin: bool) -> dict[str, int] | None
 
 def seed_builtin(conn: Connection) -> dict[str, int]:
     """Load the built-in catalog (data/catalog.json) into the empty catalog on ``conn``."""
-    from paperread.exchange import builtin_document, load_document
+    from paperread.exchange.bulk import load_document
+    from paperread.exchange.document import builtin_document
 
     return load_document(conn, builtin_document())

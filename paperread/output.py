@@ -720,60 +720,83 @@ def exported(fmt: str, counts: dict[str, int], path: str | None) -> None:
 _SHOWN_CHANGES = 30
 
 
-def import_report(report: Any, *, source: str, fmt: str, as_json: bool) -> None:
-    """What an import did (``exchange.ImportReport``): lines on stderr, JSON on stdout with --json."""
-    data = report.as_dict()
-    if as_json:
-        emit_json({"source": source, "format": fmt, **data})
-    for problem in report.problems:
-        message(f"warning: {problem.text()}")
+_FIELD_NAMES = {"marked_recorded": "recorded mark", "citation_count": "citations", "citations_fetched_at": None}
+_SIGNS = {"add": "+", "update": "~", "remove": "-"}
 
-    def tally(name: str) -> str:
-        t = data[name]
+
+def _short(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_short(v) for v in value) + "]"
+    text = "none" if value is None else str(value)
+    text = " ".join(text.split())
+    return repr(text[:37] + "..." if len(text) > 40 else text) if isinstance(value, str) else text
+
+
+def _change_line(change: Any, with_values: bool) -> str:
+    """One change of an import's plan, as the report lists it."""
+    shown = []
+    for name, (old, new) in change.fields.items():
+        label = _FIELD_NAMES.get(name, name)
+        if label is None or change.action != "update":
+            continue
+        shown.append(f"{label} {_short(old)} -> {_short(new)}" if with_values else label)
+    fields = f": {', '.join(shown)}" if shown else ""
+    return f"  {_SIGNS[change.action]} {change.kind} {change.name}{fields}"
+
+
+def _plan_counts(plan: Any, source: str, fmt: str, dry_run: bool) -> None:
+    kinds = [k for k in ("paper", "video", "category") if any(plan.tally(k).values())]
+    if not plan.changed and plan.problems:  # not "as it is": the warnings above say what was not taken
+        counted = ", ".join(f"{plan.tally(k)['unchanged']} {_kinds(k)}" for k in kinds if plan.tally(k)["unchanged"])
+        held = f"{counted} of {source} already in the catalog" if counted else f"nothing taken from {source}"
+        message(f"nothing changed: {held}; {len(plan.problems)} warning(s) above")
+        return
+    if not plan.changed:
+        counted = ", ".join(f"{plan.tally(k)['unchanged']} {_kinds(k)}" for k in kinds) or "nothing"
+        message(f"nothing to change: the catalog already holds {source} as it is ({counted} unchanged)")
+        return
+    if dry_run:
+        message(f"dry run, nothing written: importing {source} ({fmt}) would change")
+    else:
+        message(f"imported {source} ({fmt})" + (" into the empty catalog" if plan.load is not None else ""))
+    for kind in kinds:
+        t = plan.tally(kind)
         parts = [f"{t['added']} added", f"{t['updated']} updated", f"{t['unchanged']} unchanged"]
         parts += [f"{t[k]} {k.replace('_', ' ')}" for k in ("skipped", "removed") if t[k]]
-        return f"{name}: {', '.join(parts)}"
+        message(f"  {_kinds(kind)}: {', '.join(parts)}")
+    extra = [
+        (plan.count("reading", "add") + plan.count("reading", "update"), "reading states restored"),
+        (plan.count("history", "add"), "citation history points added"),
+        (plan.count("watched", "add"), "watched marks added"),
+        (plan.reordered, "moved within their list"),
+    ]
+    shown = [f"{n} {what}" for n, what in extra if n]
+    if shown:
+        message("  " + "; ".join(shown))
 
-    kinds = [k for k in ("papers", "videos", "categories") if any(data[k].values())]
-    if not report.changed and report.problems:  # not "as it is": the warnings above say what was not taken
-        counted = ", ".join(f"{data[k]['unchanged']} {k}" for k in kinds if data[k]["unchanged"])
-        held = f"{counted} of {source} already in the catalog" if counted else f"nothing taken from {source}"
-        message(f"nothing changed: {held}; {len(report.problems)} warning(s) above")
-    elif not report.changed:
-        counted = ", ".join(f"{data[k]['unchanged']} {k}" for k in kinds) or "nothing"
-        message(f"nothing to change: the catalog already holds {source} as it is ({counted} unchanged)")
-    else:
-        if report.dry_run:
-            head = f"dry run, nothing written: importing {source} ({fmt}) would change"
-        else:
-            head = f"imported {source} ({fmt})" + (" into the empty catalog" if report.bulk else "")
-        message(head)
-        for kind in kinds:
-            message("  " + tally(kind))
-        extra = [
-            (report.reading, "reading states restored"),
-            (report.history, "citation history points added"),
-            (report.watched, "watched marks added"),
-            (report.reordered, "moved within their list"),
-        ]
-        shown = [f"{n} {what}" for n, what in extra if n]
-        if shown:
-            message("  " + "; ".join(shown))
-        if not report.bulk:
-            signs = {"added": "+", "updated": "~", "removed": "-"}
-            for change in report.changes[:_SHOWN_CHANGES]:
-                fields = f": {', '.join(change['fields'])}" if change["fields"] else ""
-                message(f"  {signs[change['action']]} {change['kind']} {change['name']}{fields}")
-            if len(report.changes) > _SHOWN_CHANGES:
-                message(f"  ... and {len(report.changes) - _SHOWN_CHANGES} more (--json lists them all)")
+
+def _kinds(kind: str) -> str:
+    return "categories" if kind == "category" else f"{kind}s"
+
+
+def import_report(plan: Any, *, dry_run: bool, source: str, fmt: str, as_json: bool) -> None:
+    """An import's plan (``exchange.plan.Plan``): what it changes (or, dry run, would change),
+    keeps and skips; lines on stderr, the whole plan as JSON on stdout with --json."""
+    if as_json:
+        emit_json({"source": source, "format": fmt, "dry_run": dry_run, **plan.as_dict()})
+    for problem in plan.problems:
+        message(f"warning: {problem.text()}")
+    _plan_counts(plan, source, fmt, dry_run)
+    listed = [c for c in plan.changes if c.kind in ("category", "paper", "video", "reading") and not c.moved_only]
+    for change in listed[:_SHOWN_CHANGES]:
+        message(_change_line(change, with_values=dry_run))
+    if len(listed) > _SHOWN_CHANGES:
+        message(f"  ... and {len(listed) - _SHOWN_CHANGES} more (--json lists them all)")
     kept: dict[str, list[str]] = {}
-    for item in report.kept:
-        kept.setdefault(item["kind"], []).append(item["name"])
+    for item in plan.kept:
+        kept.setdefault(item.kind, []).append(item.name)
     for kind, names in kept.items():
-        listed = ", ".join(names[:10]) + (f", ... ({len(names)} in all)" if len(names) > 10 else "")
-        why = (
-            ""
-            if any(i["reason"] != "not in the file" for i in report.kept if i["kind"] == kind)
-            else (" (--prune removes them)")
-        )
-        message(f"  kept {len(names)} {kind}(s) that are not in {source}{why}: {listed}")
+        listed_names = ", ".join(names[:10]) + (f", ... ({len(names)} in all)" if len(names) > 10 else "")
+        pruning = any(k.reason != "not in the file" for k in plan.kept if k.kind == kind)
+        why = "" if pruning else " (--prune removes them)"
+        message(f"  kept {len(names)} {kind}(s) that are not in {source}{why}: {listed_names}")

@@ -314,7 +314,7 @@ def test_closed_pipe_ends_quietly(db_path: Path) -> None:
     from bench.synth import make_document
     from paperread.config import resolve_target
     from paperread.engine import make_engine, upgrade
-    from paperread.exchange import load_document
+    from paperread.exchange.bulk import load_document
 
     engine = make_engine(resolve_target(str(db_path)))
     with engine.begin() as conn:  # far more rows than a pipe buffer holds

@@ -197,9 +197,13 @@ def test_a_newer_readme_applies_just_its_differences(cli: Cli, tmp_path: Path) -
     assert report == {**as_json(dry), "dry_run": False}
     assert report["papers"] == {"added": 1, "updated": 2, "unchanged": 88, "skipped": 0, "not_in_file": 0, "removed": 0}
     assert report["videos"] == {"added": 0, "updated": 0, "unchanged": 59, "skipped": 0, "not_in_file": 0, "removed": 0}
-    assert [(c["action"], c["name"], c["fields"]) for c in report["changes"]] == [
-        ("added", "convnext", []), ("updated", "vgg", ["recorded"]), ("updated", "googlenet", ["year"]),
-    ]  # fmt: skip
+    changes = [(c["kind"], c["action"], c["name"]) for c in report["changes"]]
+    assert changes == [("paper", "add", "convnext"), ("paper", "update", "vgg"), ("paper", "update", "googlenet")]
+    added, vgg, googlenet = report["changes"]
+    assert added["fields"]["category"] == {"old": None, "new": "vision/cnn"}
+    assert added["fields"]["arxiv_id"] == {"old": None, "new": "2201.03545"}
+    assert vgg["fields"] == {"marked_recorded": {"old": False, "new": True}}
+    assert googlenet["fields"] == {"year": {"old": 2014, "new": 2013}}
     stats = as_json(cli.ok("stats", "--json"))
     assert (stats["papers"], stats["recorded"]) == (91, 60)
     googlenet = as_json(cli.ok("show", "googlenet", "--json"))
@@ -416,12 +420,12 @@ def test_json_upsert_matches_by_identity_and_keeps_keys(empty_cli: Cli, tmp_path
     newer["videos"][0].update(title="Alpha explained again", papers=["alpha-renamed", "beta-other"])
     report = as_json(empty_cli.ok("import", write(tmp_path, "b.json", json.dumps(newer)), "--json"))
     assert report["papers"]["added"] == 1 and report["papers"]["updated"] == 3
-    changes = {c["name"]: c["fields"] for c in report["changes"] if c["kind"] == "paper"}
+    changes = {c["name"]: (c["action"], sorted(c["fields"])) for c in report["changes"] if c["kind"] == "paper"}
+    assert changes.pop("alpha-2")[0] == "add"
     assert changes == {
-        "alpha-2": [],
-        "alpha": ["title", "url"],
-        "beta": ["year", "url", "videos"],
-        "gamma": ["description"],
+        "alpha": ("update", ["title", "url"]),
+        "beta": ("update", ["url", "videos", "year"]),
+        "gamma": ("update", ["description"]),
     }
     keys = [p["key"] for p in export_doc(empty_cli)["papers"]]
     assert keys == ["alpha", "gamma", "alpha-2", "beta"]
@@ -742,7 +746,7 @@ def test_exports_stay_on_the_light_road(builtin_db: Path, fmt: str) -> None:
 def test_fast_sqlite_inserts_store_what_sqlalchemy_would(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from sqlalchemy import create_engine, inspect, text
 
-    from paperread import exchange
+    from paperread.exchange import sql
 
     stamp = "2024-01-01T10:00:00.500000+00:00"
     doc = document(
@@ -757,7 +761,7 @@ def test_fast_sqlite_inserts_store_what_sqlalchemy_would(tmp_path: Path, monkeyp
     for one in (fast, slow):
         one.ok("init", "--empty")
     fast.ok("import", path)
-    monkeypatch.setattr(exchange, "_sqlite_raw", lambda conn: False)
+    monkeypatch.setattr(sql, "sqlite_raw", lambda conn: False)
     slow.ok("import", path)
 
     def stored(db: str) -> dict[str, list[tuple]]:
@@ -783,7 +787,8 @@ def test_import_is_set_based(builtin_db: Path, tmp_path: Path) -> None:
 
     from paperread.config import resolve_target
     from paperread.db import SqliteReader, connect_sqlite
-    from paperread.exchange import dump_document, import_document
+    from paperread.exchange.document import dump_document
+    from paperread.exchange.run import import_document
     from paperread.opening import open_write_session
 
     r = SqliteReader(connect_sqlite(builtin_db))
@@ -798,8 +803,8 @@ def test_import_is_set_based(builtin_db: Path, tmp_path: Path) -> None:
     with open_write_session(resolve_target(str(builtin_db))) as session:
         conn = session.connection()
         event.listen(conn, "before_cursor_execute", lambda *a: statements.append(a[2]))
-        report = import_document(conn, parsed.doc, carried=parsed.carried)
-    assert (report.papers.added, report.papers.updated, report.videos.added) == (2000, 90, 1)
+        plan = import_document(conn, parsed.doc, carried=parsed.carried)
+    assert (plan.tally("paper")["added"], plan.tally("paper")["updated"], plan.tally("video")["added"]) == (2000, 90, 1)
     assert len(statements) < 40, statements
 
 
@@ -874,7 +879,7 @@ def _fresh(template: Path) -> Path:
 
 def _import(path: Path, text: str, fmt: str):
     from paperread.config import resolve_target
-    from paperread.exchange import import_document
+    from paperread.exchange.run import import_document
     from paperread.opening import open_write_session
 
     parsed = formats.parse(text, fmt, source="generated")
@@ -925,7 +930,7 @@ def _catalogs():
 def test_generated_catalogs_survive_the_database_and_the_readme(empty_template: Path, catalog: dict[str, Any]) -> None:
     """A generated catalog into a database (json), out as a README, into another database:
     the two databases hold the same catalog, as far as a README carries one."""
-    from paperread.exchange import clean_document
+    from paperread.exchange.clean import clean_document
 
     expected, problems = clean_document(catalog)
     assume(not problems)  # e.g. a title of control characters only: no title at all
@@ -960,7 +965,7 @@ def test_importing_over_another_catalog_then_again_changes_nothing(
 ) -> None:
     """Whatever the catalog held, importing a file twice changes nothing the second time,
     in every format, and the papers of the file are all there."""
-    from paperread.exchange import clean_document
+    from paperread.exchange.clean import clean_document
 
     assume(not clean_document(before)[1] and not clean_document(after)[1])
     db, other = _fresh(empty_template), _fresh(empty_template)

@@ -153,7 +153,8 @@ def _papers(n: int) -> list[dict]:
 
 
 def test_a_failure_while_the_index_builds_leaves_nothing_behind(tmp_path: Path) -> None:
-    from paperread.exchange import SearchFill, search_body
+    from paperread.exchange.bulk import SearchFill
+    from paperread.exchange.sql import search_body
 
     db = tmp_path / "c.db"
     Cli(db).ok("init", "--empty")
@@ -216,6 +217,11 @@ def test_an_import_stopped_at_any_moment_leaves_all_or_nothing(tmp_path: Path, s
         [sys.executable, "-m", "paperread", "--db", str(db), "import", str(source)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ,
     )  # fmt: skip
+    # The clock starts once the import has opened the catalog (its WAL file appears): on a
+    # loaded machine, a signal landing while the interpreter itself starts would test nothing.
+    wal, deadline = Path(f"{db}-wal"), time.monotonic() + 60
+    while not wal.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
     time.sleep(delay)
     proc.send_signal(getattr(signal, sig))
     _, err = proc.communicate(timeout=60)

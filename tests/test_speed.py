@@ -217,7 +217,7 @@ def test_synthetic_catalogs_are_deterministic_and_load(tmp_path: Path) -> None:
     from bench.synth import RARE_WORD, make_document
     from paperread.config import resolve_target
     from paperread.engine import make_engine, upgrade
-    from paperread.exchange import load_document
+    from paperread.exchange.bulk import load_document
 
     doc = make_document(300, seed=3)
     assert doc == make_document(300, seed=3) != make_document(300, seed=4)

@@ -78,7 +78,7 @@ def load_synthetic(cli: Cli, n: int) -> list[str]:
     """``n`` papers with S2 ids in an empty catalog, bulk-loaded through the real schema."""
     from paperread.config import resolve_target
     from paperread.engine import make_engine
-    from paperread.exchange import load_document
+    from paperread.exchange.bulk import load_document
 
     ids = [f"{i:040x}" for i in range(1, n + 1)]
     doc = {

@@ -3,7 +3,7 @@
 Formats: the paper-reading README (markdown), the lossless catalog document (json), csv and
 bibtex (``paperread.formats``). An import reads the whole file first (a file that is not the
 format at all is refused before the database is opened), then upserts it in one transaction
-(``paperread.exchange.import_document``). An export is a read: on SQLite it runs on the
+(``paperread.exchange``: a plan, then exactly that plan written). An export is a read: on SQLite it runs on the
 light road, and ``--output`` replaces FILE atomically.
 
 This module is imported on every run: the format code is imported inside the commands.
@@ -75,7 +75,7 @@ def import_file(
     source, name = ("standard input", None) if file == "-" else (file, file)
     data = read_input(file, "file", "give the file to import, or '-' for standard input")
     from paperread import formats
-    from paperread.exchange import import_parsed, paused_gc
+    from paperread.exchange.run import import_parsed, paused_gc
 
     with paused_gc():  # a big file makes millions of objects
         text = formats.decode(data, source)
@@ -88,8 +88,8 @@ def import_file(
                 f"{len(parsed.problems)} row(s) of {source} could not be read; nothing was imported (--strict)"
             )
         with writer(ctx) as session:
-            report = import_parsed(session.connection(), parsed, dry_run=dry_run, prune=prune)
-    output.import_report(report, source=source, fmt=chosen, as_json=as_json)
+            plan = import_parsed(session.connection(), parsed, dry_run=dry_run, prune=prune)
+    output.import_report(plan, dry_run=dry_run, source=source, fmt=chosen, as_json=as_json)
 
 
 def export(

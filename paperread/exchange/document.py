@@ -1,0 +1,217 @@
+"""The catalog document: paperread's lossless JSON form of a whole catalog.
+
+``export json`` writes it, ``import`` reads it, and data/catalog.json (the built-in
+catalog) is one. The README, CSV and BibTeX readers (``paperread.formats``) produce one too.
+Format version 1::
+
+    {"format": "paperread", "version": 1,
+     "categories": [{"slug", "name"}],
+     "papers": [{"key", "title", "year", "category", "url", "description", "s2_id",
+                 "arxiv_id", "doi", "authors", "venue", "publication_date", "recorded",
+                 "citations", "citations_fetched_at",
+                 "citation_history": [{"count", "fetched_at"}],
+                 "reading": [{"user", "status", "started_at", "read_at", "note", "updated_at"}]}],
+     "videos": [{"date", "title", "duration_seconds", "bilibili", "youtube", "zhihu",
+                 "link", "papers": [key, ...], "watched_by": [{"user", "watched_at"}]}]}
+
+Dates are ISO ``YYYY-MM-DD``; timestamps ISO 8601 in UTC (microseconds kept when there are
+any); ``recorded`` is true when a video covers the paper or the list marks it done.
+
+Writing runs on the read road (a ``Reader``): ``export json`` never imports SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import IO, TYPE_CHECKING, Any
+
+from paperread.errors import InputError
+from paperread.resources import shipped_dir
+
+if TYPE_CHECKING:
+    from paperread.db import Reader
+
+FORMAT = "paperread"
+FORMAT_VERSION = 1
+
+# Where papers go that a file names no category for (CSV rows with an empty cell, BibTeX).
+UNCATEGORIZED = {"slug": "uncategorized", "name": "Uncategorized"}
+READ_STATUSES = ("read", "reading")
+
+
+def builtin_document() -> dict[str, Any]:
+    """The paper-reading catalog shipped in data/catalog.json."""
+    with (shipped_dir("data") / "catalog.json").open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def check_document(doc: Any, source: str = "document") -> None:
+    """InputError unless ``doc`` is a catalog document of a version this code reads."""
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise InputError(f'{source} is not a paperread catalog document (no "format": "paperread")')
+    version = doc.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= FORMAT_VERSION:
+        raise InputError(
+            f"{source} has format version {version!r}; this paperread reads versions 1 to {FORMAT_VERSION}",
+            hint="upgrade paperread" if isinstance(version, int) and version > FORMAT_VERSION else None,
+        )
+    for name in ("categories", "papers", "videos"):
+        if not isinstance(doc.get(name, []), list):
+            raise InputError(f'{source} is not a paperread catalog document ("{name}" is not a list)')
+
+
+# ---------------------------------------------------------------------------- dates and times
+
+
+def utc(value: Any) -> dt.datetime | None:
+    """A timestamp (ISO text or a datetime; naive means UTC) as an aware datetime in UTC."""
+    if value is None:
+        return None
+    stamp = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    return stamp.replace(tzinfo=dt.UTC) if stamp.tzinfo is None else stamp.astimezone(dt.UTC)
+
+
+def stamp_text(value: Any) -> str | None:
+    """A timestamp (text from sqlite3, a datetime from PostgreSQL or a document) as a document
+    writes it: ISO 8601 in UTC, microseconds kept when there are any."""
+    if type(value) is str and len(value) == 26 and value[10] == " " and value[19] == ".":
+        # SQLAlchemy's text on SQLite, always UTC ("2024-05-01 10:00:00.000000"): no parsing.
+        micro = value[20:]
+        return f"{value[:10]}T{value[11:19]}{'' if micro == '000000' else '.' + micro}+00:00"
+    stamp = utc(value)
+    return None if stamp is None else stamp.isoformat()
+
+
+def day_text(value: Any) -> str | None:
+    """A date (text from sqlite3, a date from PostgreSQL) as ISO ``YYYY-MM-DD``."""
+    if value is None:
+        return None
+    return value[:10] if isinstance(value, str) else value.isoformat()
+
+
+# ---------------------------------------------------------------------------- writing
+
+
+def _paper_out(row: dict[str, Any], history: dict[int, list], reading: dict[int, list]) -> dict[str, Any]:
+    return {
+        "key": row["key"],
+        "title": row["title"],
+        "year": row["year"],
+        "category": row["category"],
+        "url": row["url"],
+        "description": row["description"],
+        "s2_id": row["s2_id"],
+        "arxiv_id": row["arxiv_id"],
+        "doi": row["doi"],
+        "authors": row["authors"],
+        "venue": row["venue"],
+        "publication_date": day_text(row["publication_date"]),
+        "recorded": bool(row["recorded"]),
+        "citations": row["citations"],
+        "citations_fetched_at": stamp_text(row["citations_fetched_at"]),
+        "citation_history": history.get(row["id"], []),
+        "reading": reading.get(row["id"], []),
+    }
+
+
+def _reading_by_paper(reader: Reader) -> dict[int, list[dict[str, Any]]]:
+    from paperread import queries
+
+    reading: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for r in queries.export_reading(reader):
+        reading[r["paper_id"]].append(
+            {
+                "user": r["user_name"],
+                "status": r["status"],
+                "started_at": stamp_text(r["started_at"]),
+                "read_at": stamp_text(r["read_at"]),
+                "note": r["note"],
+                "updated_at": stamp_text(r["updated_at"]),
+            }
+        )
+    return reading
+
+
+def _videos(reader: Reader) -> list[dict[str, Any]]:
+    from paperread import queries
+
+    covers: dict[int, list[str]] = defaultdict(list)
+    for link in queries.export_video_papers(reader):
+        covers[link["video_id"]].append(link["key"])
+    watched: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for w in queries.export_watched(reader):
+        watched[w["video_id"]].append({"user": w["user_name"], "watched_at": stamp_text(w["watched_at"])})
+    return [
+        {
+            "date": day_text(v["date"]),
+            "title": v["title"],
+            "duration_seconds": v["duration_seconds"],
+            "bilibili": v["bilibili"],
+            "youtube": v["youtube"],
+            "zhihu": v["zhihu"],
+            "link": v["link"],
+            "papers": covers.get(v["id"], []),
+            "watched_by": watched.get(v["id"], []),
+        }
+        for v in queries.export_videos(reader)
+    ]
+
+
+def document_parts(reader: Reader) -> tuple[list[dict[str, Any]], Iterator[dict[str, Any]], list[dict[str, Any]]]:
+    """(categories, papers streamed, videos) of the whole catalog, in document order.
+
+    Everything but the papers is read first, so the papers' cursor is the last one open.
+    """
+    from paperread import queries
+
+    categories = [{"slug": c["slug"], "name": c["name"]} for c in queries.export_categories(reader)]
+    history: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for h in queries.export_citation_history(reader):
+        history[h["paper_id"]].append({"count": h["citations"], "fetched_at": stamp_text(h["fetched_at"])})
+    reading = _reading_by_paper(reader)
+    videos = _videos(reader)
+    papers = (_paper_out(row, history, reading) for row in queries.export_papers(reader))
+    return categories, papers, videos
+
+
+def dump_document(reader: Reader) -> dict[str, Any]:
+    """The whole catalog as a document (in memory: ``write_json`` streams instead)."""
+    categories, papers, videos = document_parts(reader)
+    return {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "categories": categories,
+        "papers": list(papers),
+        "videos": videos,
+    }
+
+
+def write_json(reader: Reader, out: IO[str]) -> dict[str, int]:
+    """Write the whole catalog as a document, one category, paper or video a line, streaming
+    the papers; returns how many of each were written."""
+    categories, papers, videos = document_parts(reader)
+    encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+    counts = {}
+    out.write(f'{{"format": "{FORMAT}", "version": {FORMAT_VERSION},\n')
+    parts: tuple[tuple[str, Any, bool], ...] = (
+        ("categories", categories, False),
+        ("papers", papers, False),
+        ("videos", videos, True),
+    )
+    for name, items, last in parts:
+        out.write(f' "{name}": [')
+        n = 0
+        chunk: list[str] = []
+        for item in items:
+            chunk.append(("\n  " if n == 0 else ",\n  ") + encode(item))
+            n += 1
+            if len(chunk) >= 1000:
+                out.write("".join(chunk))
+                chunk.clear()
+        out.write("".join(chunk))
+        out.write(("\n ]" if n else "]") + ("}\n" if last else ",\n"))
+        counts[name] = n
+    return counts
