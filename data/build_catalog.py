@@ -85,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Regenerate data/catalog.json from the README.")
     parser.add_argument("readme", type=Path, help="the paper-reading README.md")
     parser.add_argument(
-        "--no-descriptions", dest="descriptions", action="store_false",
+        "--no-descriptions",
+        dest="descriptions",
+        action="store_false",
         help="leave the papers' one-line descriptions out",
     )
     args = parser.parse_args(argv)

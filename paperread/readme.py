@@ -125,6 +125,7 @@ class _Table:
     line: int
     header: list[str]
     rows: list[tuple[int, list[_Cell]]]
+    short: dict[int, int] = field(default_factory=dict)  # line -> cells, of rows with fewer than the header
 
     def column(self, name: str) -> int | None:
         """Index of the first header cell starting with ``name`` ("视频" finds "视频（播放数）")."""
@@ -168,11 +169,30 @@ def _cell(inline: Token) -> _Cell:
     return cell
 
 
+_CELL_SEP_RE = re.compile(r"(?<!\\)\|")
+
+
+def _cells_written(line: str) -> int:
+    """How many cells a table row's source line has (markdown fills missing ones with empty
+    cells: a row cut short would read as a row with empty cells)."""
+    inner = line.strip()
+    inner = inner[1:] if inner.startswith("|") else inner
+    inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
+    return len(_CELL_SEP_RE.split(inner))
+
+
+def _cut_at_the_end(source: list[str], line: int) -> bool:
+    """Whether a table row is the file's unfinished last line: it has no closing ``|`` and
+    no line break after it (a file cut short in the middle of a row)."""
+    return line == len(source) and not source[-1].rstrip().endswith("|")
+
+
 def _tables(text: str) -> list[_Table]:
     """Every table in the document with the nearest heading above it."""
     from markdown_it import MarkdownIt
 
     tokens = MarkdownIt("commonmark").enable("table").disable("text_join").parse(text)
+    source = text.split("\n")
     tables: list[_Table] = []
     heading: str | None = None
     current: _Table | None = None
@@ -199,6 +219,9 @@ def _tables(text: str) -> list[_Table]:
         elif token.type == "tr_close" and current is not None:
             if current.header:
                 current.rows.append((row_line, row))
+                written = _cells_written(source[row_line - 1]) if 0 < row_line <= len(source) else len(row)
+                if written < len(current.header) or _cut_at_the_end(source, row_line):
+                    current.short[row_line] = written
             else:
                 current.header = [c.line for c in row]
         elif token.type == "table_close":
@@ -522,6 +545,7 @@ def _read_papers(
         slug = slug_by_name[name]
         for line, cells in table.rows:
             try:
+                _whole(table, line)
                 by_category[slug].append(_read_paper(table, cells, slug))
             except InputError as error:
                 problems.append((line, f"paper row skipped: {error.message}"))
@@ -533,12 +557,19 @@ def _read_papers(
     return categories, papers
 
 
+def _whole(table: _Table, line: int) -> None:
+    """InputError for a row with fewer cells than its table's header (a file cut short)."""
+    if line in table.short:
+        raise InputError(f"it ends after {table.short[line]} of the table's {len(table.header)} cells (cut short?)")
+
+
 def _read_videos(tables: list[_Table], index: _PaperIndex, problems: list[tuple[int, str]]) -> list[dict[str, Any]]:
     """Videos oldest first (the README lists newest first); unreadable rows go to problems."""
     videos: list[dict[str, Any]] = []
     for table in tables:
         for line, cells in table.rows:
             try:
+                _whole(table, line)
                 videos.append(_read_video(table, cells, index))
             except InputError as error:
                 problems.append((line, f"video row skipped: {error.message}"))

@@ -196,17 +196,15 @@ def plan_papers(
 # ---------------------------------------------------------------------------- videos
 
 
-def _tie_link(doc_by_key: Mapping[str, Doc], v: Doc, link: str | None) -> bool:
-    """Whether a link of a README video is just its tie to a paper it covers."""
+def _tie_link(targets: list[Mapping[str, Any]], link: str | None) -> bool:
+    """Whether a link of a README video is just its tie to a paper it covers (``targets``:
+    the papers of the file it ties to)."""
     if link is None:
         return False
     form = values.normalize_url_for_match(link)
-    for key in v["papers"]:
-        p = doc_by_key.get(key)
-        if p is None:
-            continue
-        targets = [p["url"], f"https://www.semanticscholar.org/paper/{p['s2_id']}" if p["s2_id"] else None]
-        if any(t and values.normalize_url_for_match(t) == form for t in targets):
+    for p in targets:
+        pages = [p["url"], f"https://www.semanticscholar.org/paper/{p['s2_id']}" if p["s2_id"] else None]
+        if any(page and values.normalize_url_for_match(page) == form for page in pages):
             return True
     return False
 
@@ -250,7 +248,8 @@ def plan_videos(snapshot: Snapshot, doc: Doc, carried: Carried, papers: Papers, 
                 ties[ref] = tuple(wanted)
                 continue
             refs[index] = vid
-            change = video_diff(snapshot.videos[vid], v, carried, partial(_tie_link, doc_by_key, v))
+            targets = [doc_by_key[key] for key in v["papers"] if key in doc_by_key]
+            change = video_diff(snapshot.videos[vid], v, carried, partial(_tie_link, targets))
             if change:
                 updates[vid] = change
             after = _ties(snapshot, carried, papers, vid, wanted)

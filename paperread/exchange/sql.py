@@ -209,7 +209,7 @@ def update_many(
 
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for row_id, changes in updates.items():
-        if changes:
+        if changes or also:
             groups[tuple(sorted(changes))].append({"row_id": row_id, **{f"new_{k}": v for k, v in changes.items()}})
     for columns, rows in groups.items():
         convert = [(name, f) for name in columns if (f := converter(table.c[name], False)) is not None]
