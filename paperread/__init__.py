@@ -1,3 +1,39 @@
-"""paperread: a tracker for a curated catalog of research papers and the videos that cover them."""
+"""paperread: a tracker for a curated catalog of research papers and the videos that cover them.
+
+The package is built in layers. A module imports only from its own layer or the layers below it, and
+the imports form no circle (deferred imports inside functions count too); ``tests/test_layers.py``
+walks every module's imports with ``ast`` and holds the code to this list. A new module gets a place
+here before it gets its first import.
+
+0. Ground: ``errors``, ``limits``, ``resources`` (the packaged data), ``models`` (the schema).
+1. Values and clients: ``config`` (settings), ``values`` (the checks every door applies), ``readme``
+   (the README table format, text in and out), ``s2`` (the Semantic Scholar client, which knows
+   nothing of the CLI).
+2. The light read road: ``db`` (opening a reader over ``sqlite3``), ``queries`` (every read's SQL).
+   It does not know the write road.
+3. The write road: ``engine`` (SQLAlchemy engines, transactions, schema), ``locks`` (every lock and
+   its key), ``store`` (the user's writes, plain functions over a Session).
+4. Exchange: ``exchange.*``: a document read, cleaned, planned as a value against a snapshot of the
+   catalog, and applied.
+5. Doors and jobs: ``formats`` (files in and out), ``sync`` (refreshing citations).
+6. ``opening``: opening, creating and seeding a catalog, above both roads.
+7. Rendering: ``output`` (rich tables, plain text, JSON); nothing below it prints.
+8. ``commands.*``: Typer commands, thin: parse, call, render.
+9. ``cli`` (the Typer app), then ``start`` and ``__main__`` (the console script's entry).
+"""
 
 __version__ = "0.1.0"
+
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("errors", "limits", "resources", "models"),
+    ("config", "values", "readme", "s2"),
+    ("db", "queries"),
+    ("engine", "locks", "store"),
+    ("exchange",),
+    ("formats", "sync"),
+    ("opening",),
+    ("output",),
+    ("commands",),
+    ("cli",),
+    ("start", "__main__"),
+)

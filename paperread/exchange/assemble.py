@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from paperread.exchange import order
 from paperread.exchange.clean import Problem
@@ -19,9 +19,7 @@ from paperread.exchange.diff import same_text
 from paperread.exchange.document import UNCATEGORIZED, day_text, stamp_text, utc
 from paperread.exchange.plan import Carried, Change, Kept, Plan, RowRef
 from paperread.exchange.snapshot import Row, Snapshot
-
-if TYPE_CHECKING:
-    from paperread.exchange.planning import Categories, Doc, Papers, Videos
+from paperread.exchange.steps import Categories, Doc, Papers, Videos
 
 PAPER_COLUMNS = (
     "key", "title", "year", "category", "url", "description", "s2_id", "arxiv_id", "doi", "authors", "venue",

@@ -21,12 +21,12 @@ is kept between them and nothing touches the database. The rules:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from paperread import values
 from paperread.exchange import order
+from paperread.exchange.assemble import assemble
 from paperread.exchange.bulk import with_uncategorized
 from paperread.exchange.clean import Problem, names_a_slug, slug_space
 from paperread.exchange.diff import keep_ids_unique, paper_diff, video_diff
@@ -34,45 +34,7 @@ from paperread.exchange.document import UNCATEGORIZED
 from paperread.exchange.match import match_categories, match_papers, match_videos, spaced
 from paperread.exchange.plan import Carried, Plan
 from paperread.exchange.snapshot import Snapshot
-
-Doc = Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class Categories:
-    """The file's categories: their refs, renames and new ones (ref -1, -2, ... in order)."""
-
-    refs: Mapping[str, int]  # document slug (and UNCATEGORIZED's, when needed) -> ref
-    renamed: Mapping[int, str]  # id -> new name
-    new: tuple[tuple[str, str], ...]  # (slug, name)
-    claimed: frozenset[int]  # the catalog's categories the file names
-
-
-@dataclass(frozen=True)
-class Papers:
-    """The file's papers: refs, field changes, new ones, and where each goes."""
-
-    refs: Mapping[str, int]  # document key -> ref
-    doc_of: Mapping[int, Doc]  # ref -> the document's paper (new ones with their final key)
-    updates: Mapping[int, Mapping[str, Any]]  # id -> {column: new value}, in the file's order
-    new: tuple[Doc, ...]  # the new papers, with their final keys
-    category: Mapping[int, int]  # ref of a paper in the file -> ref of its category after
-    claimed: frozenset[int]  # the catalog's papers the file holds
-    removed: tuple[int, ...]  # pruned
-    problems: tuple[Problem, ...]
-
-
-@dataclass(frozen=True)
-class Videos:
-    """The file's videos (refs by document index), their changes, and the ties that change."""
-
-    refs: Mapping[int, int]
-    updates: Mapping[int, Mapping[str, Any]]
-    new: tuple[Doc, ...]
-    ties: Mapping[int, tuple[int, ...]]  # video ref -> paper refs, for new videos and changed ties
-    claimed: frozenset[int]
-    removed: tuple[int, ...]
-    kept: tuple[int, ...]  # not in the file, kept
+from paperread.exchange.steps import Categories, Doc, Papers, Videos
 
 
 def plan_import(
@@ -88,8 +50,6 @@ def plan_import(
     categories = plan_categories(snapshot, doc, carried, found, uncategorized=loose)
     papers = plan_papers(snapshot, doc, carried, categories, matches, prune=prune)
     videos = plan_videos(snapshot, doc, carried, papers, prune=prune)
-    from paperread.exchange.assemble import assemble
-
     return assemble(snapshot, doc, carried, categories, papers, videos, problems, prune=prune)
 
 
