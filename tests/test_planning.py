@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from paperread.exchange import order
@@ -244,6 +244,8 @@ def test_positions_touch_only_what_moves() -> None:
     st.lists(st.integers(1, 30), unique=True, max_size=12),
     st.sets(st.integers(1, 30)),
 )
+# The file moves 11 after 5; 4 followed 11 and 6 followed 5: 4 must still come before 6.
+@example(current=[1, 2, 3, 11, 4, 5, 6], wanted=[1, 2, 3, 4, 5, 11], ungoverned={1, 2, 4, 6})
 def test_merge_keeps_every_row_and_the_files_order(current: list[int], wanted: list[int], ungoverned: set[int]) -> None:
     wanted = [r for r in wanted if r not in ungoverned]
     merged = order.merge(current, wanted, lambda r: r not in ungoverned)

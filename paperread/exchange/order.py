@@ -15,22 +15,26 @@ def merge(current: Sequence[int], wanted: Sequence[int], governed: Callable[[int
     """The list after an import: ``wanted`` (the file's rows of it, in the file's order), with
     each row of ``current`` the file does not govern put back right after the governed row it
     followed in ``current`` (the last one before it that is still in the list), or at the start.
+    When the file moved that anchor ahead of an earlier kept row's anchor, the row goes after the
+    earlier one instead, so the kept rows keep their own order too.
 
     A governed row of ``current`` that is not in ``wanted`` leaves the list.
     """
-    staying = set(wanted)
-    after: dict[int | None, list[int]] = defaultdict(list)
-    anchor: int | None = None
+    ordered = list(dict.fromkeys(wanted))
+    index = {ref: i for i, ref in enumerate(ordered)}
+    after: dict[int, list[int]] = defaultdict(list)
+    anchor = -1  # the index in ``ordered`` of the last governed row seen that stays
+    slot = -1  # where the last kept row went: a later one never goes before it
     for ref in current:
         if governed(ref):
-            if ref in staying:
-                anchor = ref
-        elif ref not in staying:
-            after[anchor].append(ref)
-    merged = list(after.get(None, []))
-    for ref in dict.fromkeys(wanted):
+            anchor = index.get(ref, anchor)
+        elif ref not in index:
+            slot = max(slot, anchor)
+            after[slot].append(ref)
+    merged = list(after.get(-1, []))
+    for i, ref in enumerate(ordered):
         merged.append(ref)
-        merged.extend(after.get(ref, []))
+        merged.extend(after.get(i, []))
     return merged
 
 
