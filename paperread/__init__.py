@@ -15,7 +15,11 @@ here before it gets its first import.
    its key), ``store`` (the user's writes, plain functions over a Session).
 4. Exchange: ``exchange.*``: a document read, cleaned, planned as a value against a snapshot of the
    catalog, and applied.
-5. Doors and jobs: ``formats`` (files in and out), ``sync`` (refreshing citations).
+5. Doors and jobs: ``formats`` (files in and out), ``sync`` (refreshing citations). Inside
+   ``formats``, from the bottom: ``formats.common`` (what every format shares) and ``formats.latex``
+   (LaTeX in values); ``formats.bibsyntax`` (BibTeX entries) and ``formats.bibfields`` (their values
+   read); then one module per format (``markdown``, ``jsonfile``, ``csvfile``, ``bibtex``) and the
+   package (``parse``, ``write``).
 6. ``opening``: opening, creating and seeding a catalog, above both roads.
 7. Rendering: ``output`` (rich tables, plain text, JSON); nothing below it prints.
 8. ``commands.*``: Typer commands, thin: parse, call, render.
@@ -30,6 +34,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("db", "queries"),
     ("engine", "locks", "store"),
     ("exchange",),
+    ("formats.common", "formats.latex"),
+    ("formats.bibsyntax", "formats.bibfields"),
     ("formats", "sync"),
     ("opening",),
     ("output",),
