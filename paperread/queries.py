@@ -477,8 +477,8 @@ def resolve_video(reader: Reader, name: str) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- stats
 
 
-def stats(reader: Reader, *, user: str) -> dict[str, Any]:
-    """Figures computed from the rows: never stored, so they cannot drift.
+def _category_figures(reader: Reader) -> list[dict[str, Any]]:
+    """Papers and recorded papers per category.
 
     Recorded = marked + covered by a video and not marked, each counted in SQL on few rows:
     papers per category from the category index alone, the marked papers (``category_id
@@ -514,6 +514,12 @@ def stats(reader: Reader, *, user: str) -> dict[str, Any]:
         }
         for c in categories(reader)
     ]
+    return cats
+
+
+def stats(reader: Reader, *, user: str) -> dict[str, Any]:
+    """Figures computed from the rows: never stored, so they cannot drift."""
+    cats = _category_figures(reader)
     video = reader.rows("SELECT COUNT(*) AS n, COALESCE(SUM(duration_seconds), 0) AS seconds FROM video")[0]
     mine = reader.rows(
         """SELECT COALESCE(SUM(CASE WHEN status = 'read' THEN 1 ELSE 0 END), 0) AS read,

@@ -416,21 +416,7 @@ def _apply(conn: Connection, found: list[tuple[int, str, str, S2Paper]], report:
         from paperread.locks import hold_paper_ids
 
         hold_paper_ids(conn)  # the arXiv ids and DOIs filled in below stay each paper's own
-    stmt = select(
-        PAPER.c.id,
-        PAPER.c.key,
-        PAPER.c.s2_id,
-        PAPER.c.citation_count,
-        PAPER.c.year,
-        PAPER.c.arxiv_id,
-        PAPER.c.doi,
-        PAPER.c.authors,
-        PAPER.c.venue,
-        PAPER.c.publication_date,
-    ).where(PAPER.c.id.in_(ids))
-    if conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    current = {row.id: row for row in conn.execute(stmt)}
+    current = _current_rows(conn, ids)
     new_ids = {rec.paper_id for pid, _, _, rec in found if pid in current and rec.paper_id != current[pid].s2_id}
     taken = _owners(conn, PAPER.c.s2_id, new_ids)
     taken_arxiv = _owners(conn, PAPER.c.arxiv_id, {r.arxiv_id for *_, r in found if r.arxiv_id})
@@ -444,20 +430,9 @@ def _apply(conn: Connection, found: list[tuple[int, str, str, S2Paper]], report:
         if row is None:  # removed since the plan was made
             report.gone += 1
             continue
-        fills: dict[str, Any] = {}
-        if rec.paper_id != row.s2_id:
-            owner = taken.get(rec.paper_id)
-            if owner is not None and owner[0] != pid:
-                report.conflicts.append({"key": key, "s2_id": rec.paper_id, "taken_by": owner[1]})
-                if row.s2_id is None:
-                    continue  # resolving: nothing is stored for a paper that is already there
-            else:
-                fills["s2_id"] = rec.paper_id
-                taken[rec.paper_id] = (pid, key)
-                if row.s2_id is None:
-                    report.resolved.append({"key": key, "s2_id": rec.paper_id, "via": _via(ref)})
-                else:
-                    report.replaced_ids.append({"key": key, "old": row.s2_id, "new": rec.paper_id})
+        fills = _s2_id_fill(row, key, ref, rec, taken, report)
+        if fills is None:
+            continue  # resolving: nothing is stored for a paper whose record another paper holds
         fills.update(_metadata_fills(row, rec, pid, taken_arxiv, taken_doi))
         if rec.citation_count is None:
             report.no_count += 1
@@ -482,6 +457,44 @@ def _apply(conn: Connection, found: list[tuple[int, str, str, S2Paper]], report:
         conn.execute(insert(HISTORY), history)
     for pid, key, fills in changes:
         _write_fills(conn, pid, key, fills, now, report)
+
+
+def _current_rows(conn: Connection, ids: list[int]) -> dict[int, Any]:
+    """The batch's papers as they are now (locked on PostgreSQL until the batch commits)."""
+    stmt = select(
+        PAPER.c.id,
+        PAPER.c.key,
+        PAPER.c.s2_id,
+        PAPER.c.citation_count,
+        PAPER.c.year,
+        PAPER.c.arxiv_id,
+        PAPER.c.doi,
+        PAPER.c.authors,
+        PAPER.c.venue,
+        PAPER.c.publication_date,
+    ).where(PAPER.c.id.in_(ids))
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return {row.id: row for row in conn.execute(stmt)}
+
+
+def _s2_id_fill(
+    row: Any, key: str, ref: str, rec: S2Paper, taken: dict[str, tuple[int, str]], report: Report
+) -> dict[str, Any] | None:
+    """The S2 id a record gives its paper, as a fill ({} when it is already the paper's), or
+    None when a paper without an id would take one another paper holds (reported)."""
+    if rec.paper_id == row.s2_id:
+        return {}
+    owner = taken.get(rec.paper_id)
+    if owner is not None and owner[0] != row.id:
+        report.conflicts.append({"key": key, "s2_id": rec.paper_id, "taken_by": owner[1]})
+        return None if row.s2_id is None else {}
+    taken[rec.paper_id] = (row.id, key)
+    if row.s2_id is None:
+        report.resolved.append({"key": key, "s2_id": rec.paper_id, "via": _via(ref)})
+    else:
+        report.replaced_ids.append({"key": key, "old": row.s2_id, "new": rec.paper_id})
+    return {"s2_id": rec.paper_id}
 
 
 def _owners(conn: Connection, column: Any, wanted: set[str]) -> dict[str, tuple[int, str]]:

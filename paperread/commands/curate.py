@@ -172,29 +172,34 @@ def unmark(ctx: typer.Context, paper: PaperArg, as_json: JsonOpt = False) -> Non
 # ---------------------------------------------------------------------------- papers
 
 
+TitleArg = Annotated[
+    str | None, typer.Argument(help="The paper's title (with --fetch: S2's title by default).", show_default=False)
+]
+AddCategoryOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--category",
+        "-c",
+        help="Its category: a slug such as vision/cnn, or its name (asked with --fetch).",
+        autocompletion=complete_category,
+        show_default=False,
+    ),
+]
+FetchOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--fetch",
+        help="Fill it from Semantic Scholar: ARXIV:1706.03762, DOI:..., an S2 id or a title.",
+        show_default=False,
+    ),
+]
+
+
 def add(
     ctx: typer.Context,
-    title: Annotated[
-        str | None, typer.Argument(help="The paper's title (with --fetch: S2's title by default).", show_default=False)
-    ] = None,
-    category: Annotated[
-        str | None,
-        typer.Option(
-            "--category",
-            "-c",
-            help="Its category: a slug such as vision/cnn, or its name (asked with --fetch).",
-            autocompletion=complete_category,
-            show_default=False,
-        ),
-    ] = None,
-    fetch: Annotated[
-        str | None,
-        typer.Option(
-            "--fetch",
-            help="Fill it from Semantic Scholar: ARXIV:1706.03762, DOI:..., an S2 id or a title.",
-            show_default=False,
-        ),
-    ] = None,
+    title: TitleArg = None,
+    category: AddCategoryOpt = None,
+    fetch: FetchOpt = None,
     key: KeyOpt = None,
     year: YearOpt = None,
     url: PaperUrlOpt = None,

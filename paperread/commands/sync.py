@@ -135,19 +135,31 @@ def _fetch(
         engine.dispose()
 
 
+StaleAfterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--stale-after",
+        help="Skip papers fetched more recently than this (12h, 7d, 2w; 0 refreshes all). "
+        "Default: 7d, or 0 for papers named.",
+        show_default=False,
+    ),
+]
+LogOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--log",
+        help="Append one line per run to this file (UTC time, scope, counts, exit status).",
+        dir_okay=False,
+        show_default=False,
+    ),
+]
+
+
 def sync_citations(
     ctx: typer.Context,
     papers: PapersArg = None,
     category: CategoryOpt = None,
-    stale_after: Annotated[
-        str | None,
-        typer.Option(
-            "--stale-after",
-            help="Skip papers fetched more recently than this (12h, 7d, 2w; 0 refreshes all). "
-            "Default: 7d, or 0 for papers named.",
-            show_default=False,
-        ),
-    ] = None,
+    stale_after: StaleAfterOpt = None,
     resolve: Annotated[
         bool, typer.Option("--resolve", help="Also find the S2 id of papers without one (arXiv id, DOI, else title).")
     ] = False,
@@ -156,15 +168,7 @@ def sync_citations(
     ] = False,
     quiet: QuietOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object on stdout.")] = False,
-    log: Annotated[
-        Path | None,
-        typer.Option(
-            "--log",
-            help="Append one line per run to this file (UTC time, scope, counts, exit status).",
-            dir_okay=False,
-            show_default=False,
-        ),
-    ] = None,
+    log: LogOpt = None,
 ) -> None:
     """Refresh citation counts from Semantic Scholar, in batches of 500, keeping a history.
 
