@@ -135,3 +135,17 @@ class Watched(SQLModel, table=True):
     user_name: str = Field(max_length=120, primary_key=True)
     video_id: int = Field(sa_column=Column(Integer, ForeignKey("video.id", ondelete="CASCADE"), primary_key=True))
     watched_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class VideoNote(SQLModel, table=True):
+    """A reader's Markdown note on a video (a survey covers many papers: what one takes from it
+    belongs to the video), kept per user like a paper's note in ``reading``."""
+
+    __tablename__ = "video_note"
+    __table_args__ = (UniqueConstraint("user_name", "video_id"), Index("ix_video_note_video_id", "video_id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_name: str = Field(max_length=120)
+    video_id: int = Field(sa_column=Column(Integer, ForeignKey("video.id", ondelete="CASCADE"), nullable=False))
+    note: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: dt.datetime = Field(default_factory=utcnow)

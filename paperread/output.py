@@ -292,6 +292,7 @@ def paper_detail(paper: dict[str, Any], *, as_json: bool) -> None:
         ("history", history_text),
         ("reading", _cell(paper.get("read_status"))),
     ]
+    video_notes = [v for v in paper.get("videos", []) if v.get("note")]
     videos = [
         f"{v['date']}  {duration(v['duration_seconds']):>8}  {v['title']}  {video_links(v)}"
         for v in paper.get("videos", [])
@@ -315,6 +316,12 @@ def paper_detail(paper: dict[str, Any], *, as_json: bool) -> None:
 
             console.print(Rule("note"))
             console.print(Markdown(paper["note"]))
+        for v in video_notes:
+            from rich.markdown import Markdown
+            from rich.rule import Rule
+
+            console.print(Rule(f"note on video {v['id']} '{v['title']}'"))
+            console.print(Markdown(v["note"]))
         return
     out = sys.stdout.write
     for name, value in lines:
@@ -324,6 +331,8 @@ def paper_detail(paper: dict[str, Any], *, as_json: bool) -> None:
         out(f"video: {v}\n")
     if paper.get("note"):
         out("note:\n" + paper["note"].rstrip("\n") + "\n")
+    for v in video_notes:
+        out(f"note on video {v['id']} '{v['title']}':\n" + v["note"].rstrip("\n") + "\n")
 
 
 def video_links(v: dict[str, Any]) -> str:
@@ -357,6 +366,7 @@ def videos(rows: list[dict[str, Any]], *, as_json: bool) -> None:
         table.add_column("title", overflow="fold")
         table.add_column("papers", style="cyan")
         table.add_column("bilibili", no_wrap=True)
+        table.add_column("note", no_wrap=True)
         for v in rows:
             table.add_row(
                 str(v["id"]),
@@ -365,6 +375,7 @@ def videos(rows: list[dict[str, Any]], *, as_json: bool) -> None:
                 v["title"],
                 ", ".join(p["key"] for p in v["papers"]),
                 _cell(v["bilibili"]),
+                "✎" if v.get("noted") else "",
             )
         _console().print(table)
         return
@@ -376,6 +387,7 @@ def videos(rows: list[dict[str, Any]], *, as_json: bool) -> None:
             v["title"],
             ",".join(p["key"] for p in v["papers"]),
             v["bilibili"],
+            "noted" if v.get("noted") else "",
         )
         for v in rows
     )

@@ -224,7 +224,7 @@ def _paper_query(
 
 def search_ids_sql(reader: Reader, text: str, *, user: str | None = None) -> tuple[str, dict[str, Any]]:
     """A subquery of paper ids matching ``text`` in key, title, description or authors,
-    and, given a ``user``, in that user's own notes.
+    and, given a ``user``, in that user's own notes (on the paper, or on a video covering it).
 
     Case-insensitive in the Unicode sense on both back ends (``École`` finds ``école``).
     SQLite: the FTS5 trigram index of migration 0003 (one text per paper, its fields joined
@@ -257,7 +257,9 @@ def search_ids_sql(reader: Reader, text: str, *, user: str | None = None) -> tup
         params = {"q": _like(needle)}
     if user is not None:
         sql += f""" UNION SELECT r2.paper_id FROM reading r2
-             WHERE r2.user_name = :note_user AND {lower}(r2.note) LIKE :note_q ESCAPE '\\'"""
+             WHERE r2.user_name = :note_user AND {lower}(r2.note) LIKE :note_q ESCAPE '\\'
+             UNION SELECT vp2.paper_id FROM video_note vn2 JOIN video_paper vp2 ON vp2.video_id = vn2.video_id
+             WHERE vn2.user_name = :note_user AND {lower}(vn2.note) LIKE :note_q ESCAPE '\\'"""
         params.update(note_user=user, note_q=_like(needle))
     return sql, params
 
@@ -369,10 +371,12 @@ def paper_detail(reader: Reader, paper_id: int, *, user: str) -> dict[str, Any]:
     paper["videos"] = [
         _video(v)
         for v in reader.rows(
-            """SELECT v.id, v.date, v.title, v.duration_seconds, v.bilibili, v.youtube, v.zhihu, v.link
+            """SELECT v.id, v.date, v.title, v.duration_seconds, v.bilibili, v.youtube, v.zhihu, v.link,
+                      vn.note
                FROM video v JOIN video_paper vp ON vp.video_id = v.id
+               LEFT JOIN video_note vn ON vn.video_id = v.id AND vn.user_name = :user
                WHERE vp.paper_id = :id ORDER BY v.date, v.id""",
-            {"id": paper_id},
+            {"id": paper_id, "user": user},
         )
     ]
     paper["citation_history"] = [
@@ -412,8 +416,9 @@ def _video(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def videos(reader: Reader, *, category: str | None = None) -> list[dict[str, Any]]:
-    """Videos by date with the papers each covers; with a category, those covering one of its papers."""
+def videos(reader: Reader, *, category: str | None = None, user: str | None = None) -> list[dict[str, Any]]:
+    """Videos by date with the papers each covers; with a category, those covering one of its papers.
+    Given a ``user``, each row says whether that user has a note on the video (``noted``)."""
     where, params = category_filter(category)
     if category is not None:
         where = f"""WHERE v.id IN (SELECT vp.video_id FROM video_paper vp JOIN paper p ON p.id = vp.paper_id
@@ -433,8 +438,15 @@ def videos(reader: Reader, *, category: str | None = None) -> list[dict[str, Any
         params,
     ):
         covered.setdefault(link["video_id"], []).append({"key": link["key"], "title": link["title"]})
+    noted: set[int] = set()
+    if user is not None:
+        noted = {
+            r["video_id"] for r in reader.rows("SELECT video_id FROM video_note WHERE user_name = :u", {"u": user})
+        }
     for v in rows:
         v["papers"] = covered.get(v["id"], [])
+        if user is not None:
+            v["noted"] = v["id"] in noted
     return rows
 
 
@@ -736,3 +748,69 @@ def import_history_state(reader: Reader) -> list[dict[str, Any]]:
 
 def import_watched_state(reader: Reader) -> list[dict[str, Any]]:
     return reader.rows("SELECT user_name, video_id FROM watched")
+
+
+# ---------------------------------------------------------------------------- notes on videos and the journal
+
+
+def video_note(reader: Reader, video_id: int, *, user: str) -> str | None:
+    """A user's note on one video, None when there is none."""
+    rows = reader.rows("SELECT note FROM video_note WHERE video_id = :v AND user_name = :u", {"v": video_id, "u": user})
+    return rows[0]["note"] if rows else None
+
+
+def video_notes(reader: Reader, *, user: str) -> dict[int, str]:
+    """Every note of a user on videos, by video id."""
+    return {
+        r["video_id"]: r["note"]
+        for r in reader.rows("SELECT video_id, note FROM video_note WHERE user_name = :u", {"u": user})
+    }
+
+
+def paper_notes(reader: Reader, *, user: str) -> dict[int, str]:
+    """Every note of a user on papers, by paper id."""
+    return {
+        r["paper_id"]: r["note"]
+        for r in reader.rows(
+            "SELECT paper_id, note FROM reading WHERE user_name = :u AND note IS NOT NULL", {"u": user}
+        )
+    }
+
+
+def journal_videos(reader: Reader) -> list[dict[str, Any]]:
+    """Every video as the journal needs it (heading, matching), by date, with the papers it covers
+    (id, key and title, in the video's order) and the date the user marked it watched."""
+    rows = [
+        _video(v)
+        for v in reader.rows(
+            "SELECT id, date, title, duration_seconds, bilibili, youtube, zhihu, link FROM video ORDER BY date, id"
+        )
+    ]
+    covered: dict[int, list[dict[str, Any]]] = {}
+    for link in reader.rows(
+        """SELECT vp.video_id, p.id, p.key, p.title, p.url FROM video_paper vp JOIN paper p ON p.id = vp.paper_id
+           ORDER BY vp.video_id, vp.position, p.id"""
+    ):
+        covered.setdefault(link.pop("video_id"), []).append(link)
+    for v in rows:
+        v["papers"] = covered.get(v["id"], [])
+    return rows
+
+
+def journal_papers(reader: Reader, *, user: str) -> list[dict[str, Any]]:
+    """Every paper the journal may name, in catalog order, with its category and the user's
+    status, note and when it was read or started."""
+    return reader.rows(
+        f"""SELECT p.id, p.key, p.title, p.year, c.slug AS category, c.name AS category_name,
+                   r.status AS read_status, r.note, r.read_at
+            {_PAPER_FROM} ORDER BY c.position, c.id, p.position, p.id""",
+        {"user": user},
+    )
+
+
+def journal_watched(reader: Reader, *, user: str) -> dict[int, Any]:
+    """When the user marked each video watched, by video id."""
+    return {
+        r["video_id"]: iso_timestamp(r["watched_at"])
+        for r in reader.rows("SELECT video_id, watched_at FROM watched WHERE user_name = :u", {"u": user})
+    }

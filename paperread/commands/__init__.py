@@ -141,12 +141,12 @@ def not_blank(what: str, accepted: str) -> Callable[[Any], Any]:
     return check
 
 
-_check_paper = not_blank("paper", "its key, Semantic Scholar id, arXiv id, DOI or a title fragment")
+check_paper = not_blank("paper", "its key, Semantic Scholar id, arXiv id, DOI or a title fragment")
 _check_category = not_blank("category", "a category slug (e.g. vision/cnn) or its name")
 _VIDEO_HINT = "name a video by the id 'paperread videos' shows, or by its bilibili BV id"
 
 
-def _check_video(value: Any) -> Any:
+def check_video(value: Any) -> Any:
     """A video id must fit the id column: a longer number would overflow the query."""
     if not isinstance(value, str):
         return value
@@ -232,7 +232,7 @@ PaperArg = Annotated[
     typer.Argument(
         help="A paper: its key, Semantic Scholar id, arXiv id, DOI, or a title fragment matching one paper.",
         autocompletion=complete_paper,
-        callback=_check_paper,
+        callback=check_paper,
         show_default=False,
     ),
 ]
@@ -242,7 +242,7 @@ VideoArg = Annotated[
     typer.Argument(
         help="A video: the id 'paperread videos' shows, or its bilibili BV id.",
         autocompletion=complete_video,
-        callback=_check_video,
+        callback=check_video,
         show_default=False,
     ),
 ]

@@ -109,10 +109,11 @@ def show(ctx: typer.Context, paper: PaperArg, as_json: JsonOpt = False) -> None:
 
 
 def videos(ctx: typer.Context, category: CategoryOpt = None, as_json: JsonOpt = False) -> None:
-    """The videos by date, the papers each covers, and their running time."""
+    """The videos by date, the papers each covers, their running time, and which you have a note on."""
+    user = state(ctx).user
     with reader(ctx) as r:
         slug = queries.resolve_category(r, category) if category else None
-        rows = queries.videos(r, category=slug)
+        rows = queries.videos(r, category=slug, user=user)
     output.videos(rows, as_json=as_json)
 
 

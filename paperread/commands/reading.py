@@ -18,7 +18,19 @@ from typing import Annotated
 import typer
 
 from paperread import output, queries
-from paperread.commands import PaperArg, VideoArg, read_input, reader, state, usage_error, writer
+from paperread.commands import (
+    PaperArg,
+    VideoArg,
+    check_paper,
+    check_video,
+    complete_paper,
+    complete_video,
+    read_input,
+    reader,
+    state,
+    usage_error,
+    writer,
+)
 from paperread.errors import ConflictError, InputError, NotFoundError, PaperreadError
 
 ReadDateOpt = Annotated[
@@ -76,7 +88,26 @@ def watched(
 
 def note(
     ctx: typer.Context,
-    paper: PaperArg,
+    paper: Annotated[
+        str | None,
+        typer.Argument(
+            help="A paper: its key, Semantic Scholar id, arXiv id, DOI, or a title fragment matching one paper.",
+            autocompletion=complete_paper,
+            callback=check_paper,
+            show_default=False,
+        ),
+    ] = None,
+    video: Annotated[
+        str | None,
+        typer.Option(
+            "--video",
+            help="Write your note on this video instead (the id 'paperread videos' shows, or its bilibili BV id).",
+            metavar="VIDEO",
+            autocompletion=complete_video,
+            callback=check_video,
+            show_default=False,
+        ),
+    ] = None,
     text: Annotated[
         str | None, typer.Option("--text", help='Replace the note with this text ("" clears it).', show_default=False)
     ] = None,
@@ -93,27 +124,37 @@ def note(
         ),
     ] = None,
 ) -> None:
-    """Write your Markdown note on a paper: in $VISUAL or $EDITOR, or with --text/--append/--file.
+    """Write your Markdown note on a paper (or, with --video, on a video): in $VISUAL or $EDITOR,
+    or with --text/--append/--file.
 
-    'paperread show' renders it, and 'search' finds words in it. When saving an edited note
-    fails (the note changed meanwhile, say), what you wrote is kept in a file that the error
-    names; 'paperread note PAPER --file FILE' saves it.
+    'paperread show' renders it (a paper shows the notes on the videos covering it too), and
+    'search' finds words in it. When saving an edited note fails (the note changed meanwhile,
+    say), what you wrote is kept in a file that the error names; 'paperread note PAPER --file
+    FILE' (or 'note --video VIDEO --file FILE') saves it.
     """
     from paperread import store
 
+    if paper is None and video is None:
+        usage_error("name a paper, or a video with --video")
+    if paper is not None and video is not None:
+        usage_error("a paper and --video do not go together: a note is on one of them")
     given = [name for name, value in (("--text", text), ("--append", append), ("--file", file)) if value is not None]
     if len(given) > 1:
         usage_error(f"{' and '.join(given)} do not go together")
     if file is not None:
         text = _read_note_file(file)
     user = state(ctx).user
+    if video is not None:
+        _video_note(ctx, video, user=user, text=text, append=append)
+        return
+    assert paper is not None
     if text is not None or append is not None:
         with writer(ctx) as session:
             key, _ = store.note_of(session, paper, user=user)
             changed = store.set_note(
                 session, paper, user=user, text=append if append is not None else text, append=append is not None
             )
-        _noted(key, changed, cleared=text is not None and not text.strip())
+        _noted(f"'{key}'", changed, cleared=text is not None and not text.strip())
         return
     with reader(ctx) as r:
         found = queries.resolve_paper(r, paper)
@@ -131,7 +172,39 @@ def note(
                     f"paper '{key}' was removed or renamed while its note was being edited; nothing was written"
                 )
             changed = store.set_note(session, key, user=user, text=after, expected=before)
-    _noted(key, changed, cleared=not after.strip())
+    _noted(f"'{key}'", changed, cleared=not after.strip())
+
+
+def _video_note(ctx: typer.Context, video: str, *, user: str, text: str | None, append: str | None) -> None:
+    """``note --video``: the same ways in as a paper's note, on a video."""
+    from paperread import notes
+
+    if text is not None or append is not None:
+        with writer(ctx) as session:
+            found, _ = notes.video_note_of(session, video, user=user)
+            changed = notes.set_video_note(
+                session, video, user=user, text=append if append is not None else text, append=append is not None
+            )
+        _noted(_video_name(found), changed, cleared=text is not None and not text.strip())
+        return
+    with reader(ctx) as r:
+        found = queries.resolve_video(r, video)
+        before = queries.video_note(r, found["id"], user=user)
+    video_id = str(found["id"])
+    shown = _video_name(found)
+    with edited_text(
+        before or "", name=f"video-{video_id}", paperread=_paperread_command(ctx), retry=f"note --video {video_id}"
+    ) as after:
+        if after == (before or "") or after.rstrip("\n") == (before or "").rstrip("\n"):
+            output.message(f"your note on {shown} is unchanged; nothing written")
+            return
+        with writer(ctx) as session:
+            changed = notes.set_video_note(session, video_id, user=user, text=after, expected=before)
+    _noted(shown, changed, cleared=not after.strip())
+
+
+def _video_name(v: dict) -> str:
+    return f"video {v['id']} '{v['title']}'"
 
 
 class _PaperGone(NotFoundError):
@@ -159,13 +232,13 @@ def _paperread_command(ctx: typer.Context) -> str:
     return shlex.join(["paperread", "--db", db])
 
 
-def _noted(key: str, changed: bool, *, cleared: bool) -> None:
+def _noted(what: str, changed: bool, *, cleared: bool) -> None:
     if not changed:
-        output.message(f"your note on '{key}' is unchanged; nothing written")
+        output.message(f"your note on {what} is unchanged; nothing written")
     elif cleared:
-        output.message(f"cleared your note on '{key}'")
+        output.message(f"cleared your note on {what}")
     else:
-        output.message(f"saved your note on '{key}'")
+        output.message(f"saved your note on {what}")
 
 
 def editor_command() -> str:
@@ -174,7 +247,7 @@ def editor_command() -> str:
 
 
 @contextmanager
-def edited_text(text: str, *, name: str, paperread: str = "paperread") -> Iterator[str]:
+def edited_text(text: str, *, name: str, paperread: str = "paperread", retry: str | None = None) -> Iterator[str]:
     """Let the user edit ``text`` in their editor, in a temporary Markdown file ``NAME.md``;
     the block gets what they saved.
 
@@ -183,8 +256,9 @@ def edited_text(text: str, *, name: str, paperread: str = "paperread") -> Iterat
     The file is deleted when the block is done. When anything fails once the editor has run
     (it exits non-zero, the note changed meanwhile, the write fails) and the file holds
     something other than ``text``, the file is kept instead, and the error's hint names it
-    and the command that saves it (``paperread`` is how to call paperread, with its --db):
-    what the user typed is never lost.
+    and the command that saves it (``paperread`` is how to call paperread, with its --db;
+    ``retry`` the command saving it, without --file, when not ``note NAME``): what the user
+    typed is never lost.
     """
     import shlex
     import shutil
@@ -222,7 +296,7 @@ def edited_text(text: str, *, name: str, paperread: str = "paperread") -> Iterat
         yield edited
     except BaseException as exc:
         if _holds_other_text(path, text):
-            _tell_kept(exc, path, name=name, paperread=paperread)
+            _tell_kept(exc, path, name=name, paperread=paperread, retry=retry)
         else:
             shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -236,16 +310,18 @@ def _holds_other_text(path: Path, text: str) -> bool:
         return False
 
 
-def _tell_kept(exc: BaseException, path: Path, *, name: str, paperread: str) -> None:
+def _tell_kept(exc: BaseException, path: Path, *, name: str, paperread: str, retry: str | None = None) -> None:
     """Name the kept file in the error's hint (or, for an unexpected error, on a line of its own)."""
     import shlex
 
     kept = f"what you wrote is kept in {path}"
-    retry = f"{paperread} note {name} --file {shlex.quote(str(path))}"
+    retry = f"{paperread} {retry or f'note {name}'} --file {shlex.quote(str(path))}"
     if isinstance(exc, _PaperGone):
         exc.hint = f"{kept}; to save it on a paper: '{paperread} note KEY --file {shlex.quote(str(path))}'"
     elif isinstance(exc, ConflictError):
         exc.hint = f"{kept}; see the note as it is now with '{paperread} show {name}', then save yours with '{retry}'"
+        if name.startswith("video-"):
+            exc.hint = f"{kept}; save yours with '{retry}'"
     elif isinstance(exc, PaperreadError):
         exc.hint = "; ".join(part for part in (kept, exc.hint, f"to save it: '{retry}'") if part)
     else:

@@ -1,0 +1,147 @@
+"""Writes of a reader's notes on videos, and of a journal import, as plain functions over a Session.
+
+A note on a video is kept per user in ``video_note`` (migration 0004) like a note on a paper
+in ``reading``: a row exists only while its note holds text. Every function here validates
+first and then writes; the caller's ``with writer(ctx) as session:`` makes it one transaction.
+A write given the note as the caller last saw it (``expected``) refuses to replace a note
+changed meanwhile (ConflictError): nothing a user wrote is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlmodel import Session, select
+
+from paperread import queries, values
+from paperread.engine import session_reader
+from paperread.errors import ConflictError
+from paperread.models import Reading, Video, VideoNote, utcnow
+
+_UNSET: Any = object()
+
+
+def _video(session: Session, name: str) -> Video:
+    found = queries.resolve_video(session_reader(session), name)
+    video = session.get(Video, found["id"], with_for_update=True)
+    assert video is not None
+    return video
+
+
+def _row(session: Session, video_id: int, user: str) -> VideoNote | None:
+    return session.exec(select(VideoNote).where(VideoNote.user_name == user, VideoNote.video_id == video_id)).first()
+
+
+def video_summary(video: Video) -> dict[str, Any]:
+    return {
+        "id": video.id,
+        "title": video.title,
+        "date": video.date.isoformat(),
+        "duration_seconds": video.duration_seconds,
+        "bilibili": video.bilibili,
+    }
+
+
+def video_note_of(session: Session, name: str, *, user: str) -> tuple[dict[str, Any], str | None]:
+    """(the video named, the user's note on it or None)."""
+    video = _video(session, name)
+    row = _row(session, int(video.id or 0), user)
+    return video_summary(video), row.note if row else None
+
+
+def joined(current: str | None, text: str) -> str:
+    """``text`` appended to a note: after a blank line when the note ends a paragraph."""
+    base = current or ""
+    if not base:
+        return text
+    if base.endswith("\n\n"):
+        return base + text
+    return base + ("\n" if base.endswith("\n") else "\n\n") + text
+
+
+def _store(session: Session, video_id: int, user: str, row: VideoNote | None, new: str | None) -> None:
+    if new is None:
+        if row is not None:
+            session.delete(row)
+    else:
+        row = row or VideoNote(user_name=user, video_id=video_id, note=new)
+        row.note = new
+        row.updated_at = utcnow()
+        session.add(row)
+    session.flush()
+
+
+def set_video_note(
+    session: Session,
+    name: str,
+    *,
+    user: str,
+    text: str | None,
+    append: bool = False,
+    expected: Any = _UNSET,
+) -> bool:
+    """Replace (or append to) a reader's Markdown note on a video; '' or None clears it.
+
+    ``expected`` is the note as the caller last saw it (before an editor ran): when the stored
+    note differs, ConflictError and nothing is written. Returns whether the note changed.
+    """
+    values.refuse_nul(text, "the note")
+    video = _video(session, name)
+    video_id = int(video.id or 0)
+    row = _row(session, video_id, user)
+    current = row.note if row else None
+    if expected is not _UNSET and (current or None) != (expected or None):
+        raise ConflictError(
+            f"your note on video {video.id} '{video.title}' changed while it was being edited; nothing was written",
+            hint="run 'paperread note --video' again",
+        )
+    if append:
+        if not text:
+            return False
+        base = current or ""
+        new: str | None = base + ("\n" if base and not base.endswith("\n") else "") + text
+    else:
+        new = text if text and text.strip() else None
+    if (new or None) == (current or None):
+        return False
+    _store(session, video_id, user, row, new)
+    return True
+
+
+def write_notes(
+    session: Session,
+    *,
+    user: str,
+    video_notes: Mapping[int, tuple[str | None, str]],
+    paper_notes: Mapping[int, tuple[str | None, str]],
+) -> None:
+    """Write a journal import's notes: for each video (paper) id, (the note the plan was made
+    against, the note to store). A note that is no longer what the plan saw refuses the whole
+    import (ConflictError, nothing written): it changed while the file was being read."""
+    for video_id, (before, after) in video_notes.items():
+        values.refuse_nul(after, "a note")
+        row = _row(session, video_id, user)
+        if (row.note if row else None) != before:
+            raise ConflictError(
+                f"your note on video {video_id} changed while the journal was being imported; nothing was written",
+                hint="import the file again",
+            )
+        if session.get(Video, video_id, with_for_update=True) is None:
+            raise ConflictError(
+                f"video {video_id} was removed while the journal was being imported; nothing was written"
+            )
+        _store(session, video_id, user, row, after)
+    for paper_id, (before, after) in paper_notes.items():
+        values.refuse_nul(after, "a note")
+        reading = session.exec(select(Reading).where(Reading.user_name == user, Reading.paper_id == paper_id)).first()
+        if (reading.note if reading else None) != before:
+            raise ConflictError(
+                f"your note on paper {paper_id} changed while the journal was being imported; nothing was written",
+                hint="import the file again",
+            )
+        reading = reading or Reading(user_name=user, paper_id=paper_id)
+        reading.note = after
+        reading.updated_at = utcnow()
+        session.add(reading)
+    session.flush()
