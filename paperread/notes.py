@@ -9,7 +9,8 @@ changed meanwhile (ConflictError): nothing a user wrote is lost.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlmodel import Session, select
@@ -17,7 +18,7 @@ from sqlmodel import Session, select
 from paperread import queries, values
 from paperread.engine import session_reader
 from paperread.errors import ConflictError
-from paperread.models import Reading, Video, VideoNote, utcnow
+from paperread.models import Reading, Video, VideoNote, Watched, utcnow
 
 _UNSET: Any = object()
 
@@ -48,16 +49,6 @@ def video_note_of(session: Session, name: str, *, user: str) -> tuple[dict[str, 
     video = _video(session, name)
     row = _row(session, int(video.id or 0), user)
     return video_summary(video), row.note if row else None
-
-
-def joined(current: str | None, text: str) -> str:
-    """``text`` appended to a note: after a blank line when the note ends a paragraph."""
-    base = current or ""
-    if not base:
-        return text
-    if base.endswith("\n\n"):
-        return base + text
-    return base + ("\n" if base.endswith("\n") else "\n\n") + text
 
 
 def _store(session: Session, video_id: int, user: str, row: VideoNote | None, new: str | None) -> None:
@@ -115,10 +106,13 @@ def write_notes(
     user: str,
     video_notes: Mapping[int, tuple[str | None, str]],
     paper_notes: Mapping[int, tuple[str | None, str]],
+    statuses: Sequence[tuple[int, str, str | None]] = (),
+    watched: Sequence[tuple[int, str | None]] = (),
 ) -> None:
-    """Write a journal import's notes: for each video (paper) id, (the note the plan was made
-    against, the note to store). A note that is no longer what the plan saw refuses the whole
-    import (ConflictError, nothing written): it changed while the file was being read."""
+    """Write a journal import: for each video (paper) id, (the note the plan was made against,
+    the note to store); the statuses (paper id, read or reading, day read) and watched videos
+    (video id, when) it restores where there are none. A note that is no longer what the plan
+    saw refuses the whole import (ConflictError, nothing written): it changed meanwhile."""
     for video_id, (before, after) in video_notes.items():
         values.refuse_nul(after, "a note")
         row = _row(session, video_id, user)
@@ -145,3 +139,30 @@ def write_notes(
         reading.updated_at = utcnow()
         session.add(reading)
     session.flush()
+    for paper_id, status, day in statuses:
+        reading = session.exec(select(Reading).where(Reading.user_name == user, Reading.paper_id == paper_id)).first()
+        reading = reading or Reading(user_name=user, paper_id=paper_id)
+        if reading.status is not None:  # set meanwhile: theirs stands
+            continue
+        reading.status = status
+        if status == "read":
+            reading.read_at = _stamp(day) or utcnow()
+        else:
+            reading.started_at = utcnow()
+        reading.updated_at = utcnow()
+        session.add(reading)
+    for video_id, when in watched:
+        if session.get(Watched, (user, video_id)) is None:
+            session.add(Watched(user_name=user, video_id=video_id, watched_at=_stamp(when) or utcnow()))
+    session.flush()
+
+
+def _stamp(value: str | None) -> dt.datetime | None:
+    """A day (YYYY-MM-DD, midnight UTC) or an ISO time from a journal; None when it is neither."""
+    if not value:
+        return None
+    try:
+        stamp = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=dt.UTC)

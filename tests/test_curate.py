@@ -142,7 +142,7 @@ def test_mark_recorded_all_fields_and_json(cli: Cli) -> None:
         "link": "https://arxiv.org/abs/1409.4842",
         "papers": [{"key": "googlenet", "title": "GoogleNet"}],
     }
-    assert video in videos(cli)
+    assert {**video, "noted": False} in videos(cli)  # videos also says whether you have a note on it
     assert show(cli, "googlenet")["recorded"] is True
 
 
