@@ -12,8 +12,9 @@ here before it gets its first import.
 2. The light read road: ``db`` (opening a reader over ``sqlite3``), ``queries`` (every read's SQL).
    It does not know the write road.
 3. The write road: ``engine`` (SQLAlchemy engines, transactions, schema), ``locks`` (every lock and
-   its key), ``store`` (the user's writes, plain functions over a Session), ``notes`` (notes on
-   videos, and a journal import's notes).
+   its key), ``store`` (the user's writes, plain functions over a Session), ``reader_state`` (a
+   reader's own status, notes on papers and watched videos), ``notes`` (notes on videos, and a
+   journal import's notes).
 4. Exchange: ``exchange.*``: a document read, cleaned, planned as a value against a snapshot of the
    catalog, and applied.
 5. Doors and jobs: ``formats`` (files in and out), ``sync`` (refreshing citations). Inside
@@ -33,7 +34,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "limits", "resources", "models"),
     ("config", "values", "readme", "s2"),
     ("db", "queries"),
-    ("engine", "locks", "store", "notes"),
+    ("engine", "locks", "store", "reader_state", "notes"),
     ("exchange",),
     ("formats.common", "formats.latex"),
     ("formats.bibsyntax", "formats.bibfields"),

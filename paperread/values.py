@@ -19,6 +19,8 @@ from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 from paperread.errors import InputError
 
+READ_STATUSES = ("read", "reading")  # a reader's status on a paper; no row means unread
+
 KEY_MAX_LENGTH = 64
 KEY_RE = re.compile(rf"[a-z0-9][a-z0-9.-]{{0,{KEY_MAX_LENGTH - 1}}}")
 

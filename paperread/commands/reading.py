@@ -40,11 +40,11 @@ ReadDateOpt = Annotated[
 
 
 def _status(ctx: typer.Context, paper: str, status: str | None, date: str | None = None) -> dict:
-    from paperread import store
+    from paperread import reader_state
 
     user = state(ctx).user  # a bad PAPERREAD_USER is refused before a database is opened (or made)
     with writer(ctx) as session:
-        return store.set_status(session, paper, user=user, status=status, date=date)
+        return reader_state.set_status(session, paper, user=user, status=status, date=date)
 
 
 def read(ctx: typer.Context, paper: PaperArg, date: ReadDateOpt = None) -> None:
@@ -74,11 +74,11 @@ def watched(
     undo: Annotated[bool, typer.Option("--undo", help="Mark it not watched.")] = False,
 ) -> None:
     """Mark a video as watched (by you); stats shows the video time you have left."""
-    from paperread import store
+    from paperread import reader_state
 
     user = state(ctx).user
     with writer(ctx) as session:
-        s = store.set_watched(session, video, user=user, watched=not undo)
+        s = reader_state.set_watched(session, video, user=user, watched=not undo)
     what = f"video {s['id']} '{s['title']}'"
     if undo:
         output.message(f"{what} is not watched" if s["changed"] else f"{what} was not watched")
@@ -132,7 +132,7 @@ def note(
     say), what you wrote is kept in a file that the error names; 'paperread note PAPER --file
     FILE' (or 'note --video VIDEO --file FILE') saves it.
     """
-    from paperread import store
+    from paperread import reader_state
 
     if paper is None and video is None:
         usage_error("name a paper, or a video with --video")
@@ -150,8 +150,8 @@ def note(
     assert paper is not None
     if text is not None or append is not None:
         with writer(ctx) as session:
-            key, _ = store.note_of(session, paper, user=user)
-            changed = store.set_note(
+            key, _ = reader_state.note_of(session, paper, user=user)
+            changed = reader_state.set_note(
                 session, paper, user=user, text=append if append is not None else text, append=append is not None
             )
         _noted(f"'{key}'", changed, cleared=text is not None and not text.strip())
@@ -167,11 +167,11 @@ def note(
         with writer(ctx) as session:
             # By key: were the paper removed or renamed meanwhile, the key could now name
             # another paper as a title fragment ('vit' -> 'groupvit').
-            if store.note_of(session, key, user=user)[0] != key:
+            if reader_state.note_of(session, key, user=user)[0] != key:
                 raise _PaperGone(
                     f"paper '{key}' was removed or renamed while its note was being edited; nothing was written"
                 )
-            changed = store.set_note(session, key, user=user, text=after, expected=before)
+            changed = reader_state.set_note(session, key, user=user, text=after, expected=before)
     _noted(f"'{key}'", changed, cleared=not after.strip())
 
 

@@ -18,7 +18,8 @@ from typing import Any
 
 from paperread import limits, values
 from paperread.errors import InputError
-from paperread.exchange.document import FORMAT, FORMAT_VERSION, READ_STATUSES, check_document, stamp_text
+from paperread.exchange.document import FORMAT, FORMAT_VERSION, check_document, stamp_text
+from paperread.values import READ_STATUSES
 
 CATEGORY_NAME_MAX = 200
 ARXIV_MAX = 40  # the columns' sizes (models.py)

@@ -39,7 +39,6 @@ FORMAT_VERSION = 1
 
 # Where papers go that a file names no category for (CSV rows with an empty cell, BibTeX).
 UNCATEGORIZED = {"slug": "uncategorized", "name": "Uncategorized"}
-READ_STATUSES = ("read", "reading")
 
 
 def builtin_document() -> dict[str, Any]:
