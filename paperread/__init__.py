@@ -25,7 +25,8 @@ here before it gets its first import.
 6. ``opening``: opening, creating and seeding a catalog, above both roads.
 7. Rendering: ``output`` (rich tables, plain text, JSON); nothing below it prints.
 8. ``commands.*``: Typer commands, thin: parse, call, render.
-9. ``cli`` (the Typer app), then ``start`` and ``__main__`` (the console script's entry).
+9. ``cli`` (the Typer app), then ``start`` and ``__main__`` (the console script's entry), and
+   ``docs`` (docs/cli.md, generated from the app).
 """
 
 __version__ = "0.1.0"
@@ -43,5 +44,5 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("output",),
     ("commands",),
     ("cli",),
-    ("start", "__main__"),
+    ("start", "__main__", "docs"),
 )

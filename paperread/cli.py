@@ -15,8 +15,8 @@ from typer.core import TyperGroup
 from typer.main import get_command_name
 
 from paperread import __version__
-from paperread.commands import AppState, bound_whole_numbers, catalog, curate, dbadmin, io, reading, sync
-from paperread.errors import PaperreadError
+from paperread.commands import AppState, catalog, curate, dbadmin, io, reading, sync
+from paperread.errors import EXIT_INTERRUPTED, EXIT_USAGE, PaperreadError
 
 
 class PaperreadGroup(TyperGroup):
@@ -27,11 +27,17 @@ class PaperreadGroup(TyperGroup):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        bound_whole_numbers(self)  # no whole number overflows an SQL parameter
+        # Bounded whole numbers, placeholders, bad values exit 2 (commands.settle_command).
+        from paperread.commands import settle_command
+
+        settle_command(self)
 
     def invoke(self, ctx: Any) -> Any:
         from paperread import output
 
+        if not (getattr(ctx, "_protected_args", None) or ctx.args):  # `paperread --db x`: no command
+            sys.stdout.write(ctx.get_help() + "\n")
+            raise typer.Exit(0)
         try:
             return super().invoke(ctx)
         except PaperreadError as exc:
@@ -44,7 +50,7 @@ class PaperreadGroup(TyperGroup):
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             output.error("interrupted; nothing was changed by the unfinished step")
-            raise typer.Exit(130) from None
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         except BrokenPipeError:
             # The reader went away (`paperread list | head`): stop quietly, as Unix tools do,
             # with stdout pointed at /dev/null so the final flush cannot fail again.
@@ -79,12 +85,18 @@ class PaperreadGroup(TyperGroup):
         except typer.Abort:
             output.error("aborted; nothing was changed")
             sys.exit(1)
+        except KeyboardInterrupt:  # while the command line was parsed, before a command ran
+            output.error("interrupted; nothing was changed")
+            sys.exit(EXIT_INTERRUPTED)
         except Exception as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # bare `paperread` or `paperread video`
+                sys.stdout.write(exc.ctx.get_help() + "\n")  # type: ignore[attr-defined]
+                sys.exit(0)
             if not _is_click_error(exc):
                 raise
             command = getattr(getattr(exc, "ctx", None), "command_path", None) or "paperread"
             output.error(_first_line(exc.format_message()), f"see '{command} --help'")  # type: ignore[attr-defined]
-            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+            sys.exit(EXIT_USAGE if exc.exit_code == EXIT_USAGE else exc.exit_code)  # type: ignore[attr-defined]
         sys.exit(rv if isinstance(rv, int) else 0)
 
 

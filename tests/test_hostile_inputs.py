@@ -42,23 +42,23 @@ def refused(result, fragment: str, exit_code: int = 1) -> list[str]:
 
 YEAR_RANGE = f"is not a year between 1900 and {NEXT_YEAR}"
 OUT_OF_RANGE = [
-    (["list", "--year", HUGE], f"year '{HUGE}' {YEAR_RANGE}", 1),
-    (["list", "--since", HUGE], f"year '{HUGE}' {YEAR_RANGE}", 1),
-    (["list", "--year", "-5"], f"year '-5' {YEAR_RANGE}", 1),
-    (["list", "--year", "0"], f"year '0' {YEAR_RANGE}", 1),
-    (["list", "--since", "1899"], f"year '1899' {YEAR_RANGE}", 1),
-    (["list", "--year", str(NEXT_YEAR + 1)], f"year '{NEXT_YEAR + 1}' {YEAR_RANGE}", 1),
-    (["list", "--year", ""], f"year '' {YEAR_RANGE}", 1),
+    (["list", "--year", HUGE], f"year '{HUGE}' {YEAR_RANGE}", 2),
+    (["list", "--since", HUGE], f"year '{HUGE}' {YEAR_RANGE}", 2),
+    (["list", "--year", "-5"], f"year '-5' {YEAR_RANGE}", 2),
+    (["list", "--year", "0"], f"year '0' {YEAR_RANGE}", 2),
+    (["list", "--since", "1899"], f"year '1899' {YEAR_RANGE}", 2),
+    (["list", "--year", str(NEXT_YEAR + 1)], f"year '{NEXT_YEAR + 1}' {YEAR_RANGE}", 2),
+    (["list", "--year", ""], f"year '' {YEAR_RANGE}", 2),
     (["list", "--limit", HUGE], f"{HUGE} is not in the range 1<=x<={COUNT_MAX}", 2),
     (["list", "--limit", str(COUNT_MAX + 1)], f"{COUNT_MAX + 1} is not in the range 1<=x<={COUNT_MAX}", 2),
     (["list", "--limit", "-3"], "-3 is not in the range 1<=x<=", 2),
     (["search", "net", "--limit", HUGE], f"{HUGE} is not in the range 1<=x<={COUNT_MAX}", 2),
     (["trending", "--limit", HUGE], f"{HUGE} is not in the range 1<=x<={COUNT_MAX}", 2),
-    (["watched", HUGE], f"video '{HUGE}' is neither a video id (a whole number up to {COUNT_MAX})", 1),
-    (["watched", str(COUNT_MAX + 1)], f"video '{COUNT_MAX + 1}' is neither a video id", 1),
-    (["watched", "9" * 5000], "is neither a video id", 1),  # past int()'s 4,300 digits
-    (["video", "edit", HUGE, "--title", "x"], f"video '{HUGE}' is neither a video id", 1),
-    (["video", "remove", HUGE], f"video '{HUGE}' is neither a video id", 1),
+    (["watched", HUGE], f"video '{HUGE}' is neither a video id (a whole number up to {COUNT_MAX})", 2),
+    (["watched", str(COUNT_MAX + 1)], f"video '{COUNT_MAX + 1}' is neither a video id", 2),
+    (["watched", "9" * 5000], "is neither a video id", 2),  # past int()'s 4,300 digits
+    (["video", "edit", HUGE, "--title", "x"], f"video '{HUGE}' is neither a video id", 2),
+    (["video", "remove", HUGE], f"video '{HUGE}' is neither a video id", 2),
     (["sync-citations", "--dry-run", "--stale-after", "999999w"], "period '999999w' is longer than 36500d", 2),
     (["trending", "--since", "999999w"], "'999999w' is neither a period", 2),
 ]
@@ -165,12 +165,12 @@ EMPTY = [
 
 @pytest.mark.parametrize(("args", "fragment"), EMPTY, ids=[" ".join(a)[:50] for a, _ in EMPTY])
 def test_empty_values_are_refused(cli: Cli, args: list[str], fragment: str) -> None:
-    assert_refused(cli, args, fragment)
+    assert_refused(cli, args, fragment, 2)  # a bad value on the command line: a usage error
 
 
 @pytest.mark.parametrize(("args", "fragment"), EMPTY, ids=[" ".join(a)[:50] for a, _ in EMPTY])
 def test_empty_values_make_no_database(db_path: Path, tmp_path: Path, args: list[str], fragment: str) -> None:
-    refused(Cli(db_path)(*args), fragment)
+    refused(Cli(db_path)(*args), fragment, 2)
     assert not db_path.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]  # no export file either
 

@@ -349,8 +349,8 @@ def test_open_with_no_browser(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None
 BAD_INPUT = [
     (["read", "no-such-paper"], "no paper matches 'no-such-paper'", 1),
     (["read", "style"], "'style' matches several papers", 1),
-    (["read", "vgg", "--date", "2024-13-01"], "date '2024-13-01' is not a real calendar date", 1),
-    (["read", "vgg", "--date", "13/45/22"], "date '13/45/22'", 1),
+    (["read", "vgg", "--date", "2024-13-01"], "date '2024-13-01' is not a real calendar date", 2),
+    (["read", "vgg", "--date", "13/45/22"], "date '13/45/22'", 2),
     (["read", "vgg", "--date", "2999-01-01"], "date '2999-01-01' is in the future", 1),
     (["reading", "no-such-paper"], "no paper matches", 1),
     (["unread", "no-such-paper"], "no paper matches", 1),

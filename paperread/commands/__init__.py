@@ -127,7 +127,8 @@ def complete_video(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]
 #
 # Typer callbacks run while the command line is parsed: before the command opens (or
 # creates) a database, so a refused value leaves nothing written. An InputError raised
-# here is reported like any other (one line, exit 1); during Tab completion click ignores it.
+# here is reported in one line with exit 2, as a bad option value (settle_command); during Tab
+# completion click ignores it.
 
 
 def not_blank(what: str, accepted: str) -> Callable[[Any], Any]:
@@ -163,6 +164,21 @@ def check_video(value: Any) -> Any:
     return value
 
 
+def checked(parse: str) -> Callable[[Any], Any]:
+    """A callback holding an option to ``values.<parse>`` while the line is parsed (a refusal exits
+    2 and nothing is opened); the value itself goes on as given, for the store to parse the same
+    way. None and "" (which clears a field in edit commands) pass: the command decides on those."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and value != "":
+            from paperread import values
+
+            getattr(values, parse)(value)
+        return value
+
+    return check
+
+
 def year_value(value: str | int) -> int:
     """Typer parser for a year option: what ``values.parse_year`` accepts (1900 to next year)."""
     from paperread.values import parse_year
@@ -177,9 +193,10 @@ def bound_whole_numbers(command: Any) -> None:
     Each ends up as a bound SQL parameter, where a larger number is an OverflowError on
     SQLite and an out-of-range error on PostgreSQL. Done once on the click command tree, so
     an option declared later cannot forget its ceiling; the error is click's one line naming
-    the value and the range ("... is not in the range 1<=x<=2147483647", exit 2). Typer
-    makes a range only of an ``int`` declared with ``min=`` or ``max=``: declare each with
-    one (``min=0`` at least); tests/test_hostile_inputs.py fails on a plain ``int``.
+    the value and the range ("... is not in the range 1<=x<=2147483647", exit 2), while --help
+    shows no such bound (it is the database's, not the user's). Typer makes a range only of an
+    ``int`` declared with ``min=`` or ``max=``: declare each with one (``min=0`` at least);
+    tests/test_hostile_inputs.py fails on a plain ``int``.
     """
     for param in getattr(command, "params", ()):
         kind = param.type
@@ -189,8 +206,128 @@ def bound_whole_numbers(command: Any) -> None:
                 kind.max = COUNT_MAX
             if kind.min is None:
                 kind.min = 0
+            _hide_range_in_help(param)
     for sub in (getattr(command, "commands", None) or {}).values():
         bound_whole_numbers(sub)
+
+
+def _hide_range_in_help(param: Any) -> None:
+    help_record = param.get_help_record
+
+    def without_range(ctx: Any) -> Any:
+        record = help_record(ctx)
+        if record is None:
+            return record
+        shown = param.type._describe_range()
+        name, text = record
+        for form in (f"  [{shown}]", f"[{shown}]", f"; {shown}", f"{shown}; "):
+            text = text.replace(form, "")
+        return name, text
+
+    param.get_help_record = without_range
+
+
+# ---------------------------------------------------------------------------- conventions
+#
+# What every command's --help looks like, set once on the click command tree (cli.PaperreadGroup)
+# so a command added later gets it too; tests/test_cli_conventions.py holds every command to it.
+
+PLACEHOLDERS: dict[str, str] = {
+    "paper": "PAPER",
+    "papers": "PAPER",
+    "add_paper": "PAPER",
+    "remove_paper": "PAPER",
+    "fetch": "ID",
+    "video": "VIDEO",
+    "category": "CATEGORY",
+    "parent": "CATEGORY",
+    "move_to": "CATEGORY",
+    "slug": "SLUG",
+    "limit": "N",
+    "date": "DATE",
+    "since": "DATE",
+    "stale_after": "DURATION",
+    "duration": "DURATION",
+    "file": "FILE",
+    "output": "FILE",
+    "log": "FILE",
+    "bilibili": "BV",
+    "youtube": "ID",
+    "zhihu": "ID",
+    "s2_id": "ID",
+    "arxiv": "ID",
+    "doi": "DOI",
+    "url": "URL",
+    "description": "TEXT",
+    "search": "TEXT",
+    "append": "TEXT",
+    "db": "DB",
+}
+"""The placeholder --help shows for a value, by parameter name (else the name in capitals)."""
+
+
+def examples(*lines: str) -> str:
+    """A command's epilog: one to three command lines that run as written against the built-in
+    catalog (``paperread init``), each optionally followed by ``  # what it does``."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def example_lines(epilog: str | None) -> list[str]:
+    """The command lines of an epilog ``examples`` made (comments cut off)."""
+    if not epilog or "Examples:" not in epilog:
+        return []
+    body = epilog.split("Examples:", 1)[1]
+    return [line.split("  #", 1)[0].strip() for line in body.splitlines() if line.strip()]
+
+
+def settle_command(command: Any) -> None:
+    """Give ``command`` and every command under it the conventions: whole numbers bounded,
+    placeholders named for what they take, and a refused value of the command line exiting 2."""
+    bound_whole_numbers(command)
+    _settle(command)
+
+
+def _settle(command: Any) -> None:
+    for param in getattr(command, "params", ()):
+        _name_placeholder(param)
+    _values_are_usage(command)
+    for sub in (getattr(command, "commands", None) or {}).values():
+        _settle(sub)
+
+
+def _name_placeholder(param: Any) -> None:
+    if getattr(param, "is_flag", False) or getattr(param, "count", False):
+        return
+    if param.metavar is None and not hasattr(param.type, "choices"):
+        param.metavar = PLACEHOLDERS.get(param.name or "", (param.name or "value").upper().replace("_", "-"))
+    if param.param_type_name == "argument" and param.metavar is not None:
+        # Typer writes a required argument as {NAME} in the usage line; a plain NAME is the custom.
+        name, many, required = param.metavar, param.nargs != 1, param.required
+
+        def make_metavar(ctx: Any, *, usage: bool = False) -> str:
+            shown = name + ("..." if many else "")
+            return f"[{shown}]" if usage and not required else shown
+
+        param.make_metavar = make_metavar
+
+
+def _values_are_usage(command: Any) -> None:
+    """An InputError raised while the command line is parsed (a callback or parser refusing a
+    value) is a usage error: exit 2, like click's own refusals."""
+    if getattr(command, "_paperread_settled", False):
+        return
+    parse_args = command.parse_args
+
+    def parse(ctx: Any, args: list[str]) -> list[str]:
+        from paperread.errors import OptionValueError
+
+        try:
+            return parse_args(ctx, args)
+        except InputError as exc:
+            raise OptionValueError(exc.message, exc.hint) from None
+
+    command.parse_args = parse
+    command._paperread_settled = True
 
 
 def read_input(file: str, what: str, hint: str) -> bytes:

@@ -12,7 +12,17 @@ from typing import Annotated
 import typer
 
 from paperread import output, queries
-from paperread.commands import CategoryOpt, JsonOpt, PaperArg, not_blank, reader, state, usage_error, year_value
+from paperread.commands import (
+    CategoryOpt,
+    JsonOpt,
+    PaperArg,
+    examples,
+    not_blank,
+    reader,
+    state,
+    usage_error,
+    year_value,
+)
 
 
 class Sort(str, Enum):
@@ -126,8 +136,17 @@ def stats(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("list")(list_papers)
-    app.command()(show)
-    app.command()(videos)
-    app.command()(stats)
-    app.command()(search)
+    app.command(
+        "list",
+        epilog=examples(
+            "paperread list -c vision --since 2015  # a category (and those under it) from 2015 on",
+            "paperread list --not-recorded --sort year -n 10",
+            "paperread list --unread --json  # for scripts",
+        ),
+    )(list_papers)
+    app.command(epilog=examples("paperread show resnet", "paperread show 'Deep Residual' --json"))(show)
+    app.command(epilog=examples("paperread videos", "paperread videos -c vision/cnn --json"))(videos)
+    app.command(epilog=examples("paperread stats", "paperread stats --json"))(stats)
+    app.command(epilog=examples("paperread search transformer", "paperread search 'object detection' -c vision -n 5"))(
+        search
+    )

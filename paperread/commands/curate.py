@@ -18,8 +18,10 @@ from paperread.commands import (
     PaperArg,
     VideoArg,
     catalog,
+    checked,
     complete_category,
     complete_paper,
+    examples,
     reader,
     state,
     usage_error,
@@ -41,16 +43,44 @@ TitleOpt = Annotated[str, typer.Option("--title", "-t", help="The video's title.
 EditTitleOpt = Annotated[str | None, typer.Option("--title", "-t", help="A new title.", show_default=False)]
 DateOpt = Annotated[
     str | None,
-    typer.Option("--date", help="The day it came out: YYYY-MM-DD or M/D/YY. Default: today.", show_default=False),
+    typer.Option(
+        "--date",
+        help="The day it came out: YYYY-MM-DD or M/D/YY. Default: today.",
+        show_default=False,
+        callback=checked("parse_date"),
+    ),
 ]
 DurationOpt = Annotated[
-    str | None, typer.Option("--duration", help="Running time, H:MM:SS or MM:SS (1:27:54).", show_default=False)
+    str | None,
+    typer.Option(
+        "--duration",
+        help="Running time, H:MM:SS or MM:SS (1:27:54).",
+        show_default=False,
+        callback=checked("parse_duration"),
+    ),
 ]
-BilibiliOpt = Annotated[str | None, typer.Option("--bilibili", help="Its bilibili BV id or link.", show_default=False)]
-YoutubeOpt = Annotated[str | None, typer.Option("--youtube", help="Its YouTube id or link.", show_default=False)]
-ZhihuOpt = Annotated[str | None, typer.Option("--zhihu", help="Its zhihu id or link.", show_default=False)]
+BilibiliOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--bilibili", help="Its bilibili BV id or link.", show_default=False, callback=checked("parse_bilibili")
+    ),
+]
+YoutubeOpt = Annotated[
+    str | None,
+    typer.Option("--youtube", help="Its YouTube id or link.", show_default=False, callback=checked("parse_youtube")),
+]
+ZhihuOpt = Annotated[
+    str | None,
+    typer.Option("--zhihu", help="Its zhihu id or link.", show_default=False, callback=checked("parse_zhihu")),
+]
 VideoUrlOpt = Annotated[
-    str | None, typer.Option("--url", help="A link that goes with the video (http or https).", show_default=False)
+    str | None,
+    typer.Option(
+        "--url",
+        help="A link that goes with the video (http or https).",
+        show_default=False,
+        callback=checked("check_http_url"),
+    ),
 ]
 
 _NAME_RULE = "unique, and not another category's or group's slug in any case (slugs and names both name categories)"
@@ -82,17 +112,37 @@ KeyOpt = Annotated[
         "-k",
         help="Its key: lowercase letters, digits, '.' and '-'. Default: from the title.",
         show_default=False,
+        callback=checked("parse_key"),
     ),
 ]
-YearOpt = Annotated[str | None, typer.Option("--year", help="Year of publication.", show_default=False)]
+YearOpt = Annotated[
+    str | None, typer.Option("--year", help="Year of publication.", show_default=False, callback=checked("parse_year"))
+]
 PaperUrlOpt = Annotated[
-    str | None, typer.Option("--url", help="A link to the paper (http or https).", show_default=False)
+    str | None,
+    typer.Option(
+        "--url", help="A link to the paper (http or https).", show_default=False, callback=checked("check_http_url")
+    ),
 ]
 S2Opt = Annotated[
-    str | None, typer.Option("--s2-id", help="Its Semantic Scholar id (40 hex digits).", show_default=False)
+    str | None,
+    typer.Option(
+        "--s2-id",
+        help="Its Semantic Scholar id (40 hex digits).",
+        show_default=False,
+        callback=checked("normalize_s2_id"),
+    ),
 ]
-ArxivOpt = Annotated[str | None, typer.Option("--arxiv", help="Its arXiv id or arxiv.org link.", show_default=False)]
-DoiOpt = Annotated[str | None, typer.Option("--doi", help="Its DOI or doi.org link.", show_default=False)]
+ArxivOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--arxiv", help="Its arXiv id or arxiv.org link.", show_default=False, callback=checked("normalize_arxiv_id")
+    ),
+]
+DoiOpt = Annotated[
+    str | None,
+    typer.Option("--doi", help="Its DOI or doi.org link.", show_default=False, callback=checked("normalize_doi")),
+]
 DescriptionOpt = Annotated[
     str | None, typer.Option("--description", "-d", help="One line about the paper.", show_default=False)
 ]
@@ -346,7 +396,12 @@ def remove(
 video_app = typer.Typer(help="Record, change, remove and list videos.", no_args_is_help=True)
 
 
-@video_app.command("add")
+@video_app.command(
+    "add",
+    epilog=examples(
+        "paperread video add --title 'How to read a paper' --date 2021-10-06 --duration 6:39",
+    ),
+)
 def video_add(
     ctx: typer.Context,
     title: TitleOpt,
@@ -377,7 +432,13 @@ def video_add(
     output.written(f"added {output.video_line(data)}", data, as_json=as_json)
 
 
-@video_app.command("edit")
+@video_app.command(
+    "edit",
+    epilog=examples(
+        "paperread video edit 4 --duration 12:01",
+        "paperread video edit BV1Fb4y1h73E --add-paper vgg --title 'ResNet and VGG'",
+    ),
+)
 def video_edit(
     ctx: typer.Context,
     video: VideoArg,
@@ -431,7 +492,7 @@ def video_edit(
         output.written(f"{output.video_line(data)} already has those values; nothing changed", data, as_json=as_json)
 
 
-@video_app.command("remove")
+@video_app.command("remove", epilog=examples("paperread video remove 4", "paperread video remove BV1Fb4y1h73E"))
 def video_remove(ctx: typer.Context, video: VideoArg) -> None:
     """Remove one video; the papers it covered stay in the catalog."""
     from paperread import store
@@ -442,7 +503,9 @@ def video_remove(ctx: typer.Context, video: VideoArg) -> None:
     output.written(f"removed video {summary['id']} '{summary['title']}' ({summary['date']}){kept}")
 
 
-video_app.command("list")(catalog.videos)
+video_app.command("list", epilog=examples("paperread video list", "paperread video list -c vision --json"))(
+    catalog.videos
+)
 
 
 # ---------------------------------------------------------------------------- category group
@@ -450,7 +513,13 @@ video_app.command("list")(catalog.videos)
 category_app = typer.Typer(help="Add, rename, remove and list categories.", no_args_is_help=True)
 
 
-@category_app.command("add")
+@category_app.command(
+    "add",
+    epilog=examples(
+        "paperread category add rl --name 'Reinforcement learning'",
+        "paperread category add asr --name 'Speech recognition' --parent applications",
+    ),
+)
 def category_add(
     ctx: typer.Context,
     slug: Annotated[
@@ -485,7 +554,7 @@ def category_add(
     output.written(f"added category '{created[0]}' ({created[1]})")
 
 
-@category_app.command("list")
+@category_app.command("list", epilog=examples("paperread category list", "paperread category list --json"))
 def category_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Categories with how many papers each has and how many are recorded."""
     with reader(ctx) as r:
@@ -493,7 +562,13 @@ def category_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     output.categories(rows, as_json=as_json)
 
 
-@category_app.command("rename")
+@category_app.command(
+    "rename",
+    epilog=examples(
+        "paperread category rename gnn --name 'Graph neural networks'",
+        "paperread category rename nlp --slug language  # nlp/* move along",
+    ),
+)
 def category_rename(
     ctx: typer.Context,
     slug: Annotated[
@@ -528,7 +603,12 @@ def category_rename(
     output.written("; ".join(parts) if parts else f"'{slug}' already has that slug; nothing changed")
 
 
-@category_app.command("remove")
+@category_app.command(
+    "remove",
+    epilog=examples(
+        "paperread category remove optimization --move-to applications",
+    ),
+)
 def category_remove(
     ctx: typer.Context,
     slug: SlugArg,
@@ -552,10 +632,29 @@ def category_remove(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("mark-recorded")(mark_recorded)
-    app.command()(unmark)
-    app.command("add")(add)
-    app.command()(edit)
-    app.command()(remove)
+    app.command(
+        "mark-recorded",
+        epilog=examples(
+            "paperread mark-recorded vgg --title 'VGG paper reading' --bilibili BV1xx411c7mD --duration 58:12",
+            "paperread mark-recorded r-cnn fast-r-cnn faster-r-cnn --title 'The R-CNN family' --date 2024-05-01",
+        ),
+    )(mark_recorded)
+    app.command(epilog=examples("paperread unmark resnet  # its videos covering nothing else go too"))(unmark)
+    app.command(
+        "add",
+        epilog=examples(
+            "paperread add 'GPT-4 Technical Report' -c nlp/transformer --year 2023 --arxiv 2303.08774",
+            "paperread add --fetch arXiv:1706.03762 -c nlp/transformer  # fields from Semantic Scholar",
+        ),
+    )(add)
+    app.command(
+        epilog=examples(
+            "paperread edit vgg --year 2015 --url https://arxiv.org/abs/1409.1556",
+            "paperread edit vgg --description ''  # an empty value clears the field",
+        )
+    )(edit)
+    app.command(epilog=examples("paperread remove vgg  # asks first on a terminal", "paperread remove vgg --yes"))(
+        remove
+    )
     app.add_typer(video_app, name="video")
     app.add_typer(category_app, name="category")

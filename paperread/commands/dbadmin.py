@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from paperread import output
-from paperread.commands import state
+from paperread.commands import examples, state
 
 db_app = typer.Typer(help="Inspect and upgrade the database schema.", no_args_is_help=True)
 
@@ -34,7 +34,7 @@ def init(
     output.message(f"created {target.display} with {what}")
 
 
-@db_app.command("current")
+@db_app.command("current", epilog=examples("paperread db current", "paperread --db catalog.db db current"))
 def current(ctx: typer.Context) -> None:
     """Print the schema revision of the database and of this paperread."""
     from paperread.engine import database_revision
@@ -46,7 +46,10 @@ def current(ctx: typer.Context) -> None:
     output.message(f"database {target.display}: {revision or 'no schema'}; this paperread: {head}")
 
 
-@db_app.command("upgrade")
+@db_app.command(
+    "upgrade",
+    epilog=examples("paperread db upgrade", "paperread --db postgresql+psycopg://me@localhost/papers db upgrade"),
+)
 def upgrade(ctx: typer.Context) -> None:
     """Apply the migrations this paperread has to the database (one transaction)."""
     from paperread.engine import upgrade_database
@@ -59,7 +62,7 @@ def upgrade(ctx: typer.Context) -> None:
         output.message(f"upgraded {target.display} from {before or 'nothing'} to {after}")
 
 
-@db_app.command("check")
+@db_app.command("check", epilog=examples("paperread db check && echo current"))
 def check(ctx: typer.Context) -> None:
     """Exit 0 when the schema is current, 1 with a reason otherwise (for scripts)."""
     from paperread.engine import check_database
@@ -69,7 +72,7 @@ def check(ctx: typer.Context) -> None:
     output.message(f"{target.display}: schema current, integrity ok")
 
 
-@db_app.command("reindex")
+@db_app.command("reindex", epilog=examples("paperread db reindex"))
 def reindex(ctx: typer.Context) -> None:
     """Build the search index of a SQLite catalog again from the papers (when 'db check' says it is out of step)."""
     from paperread.engine import rebuild_search_index
@@ -83,5 +86,10 @@ def reindex(ctx: typer.Context) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(init)
+    app.command(
+        epilog=examples(
+            "paperread init  # the catalog with the built-in paper-reading list",
+            "paperread --db empty.db init --empty",
+        )
+    )(init)
     app.add_typer(db_app, name="db")

@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from paperread import output
-from paperread.commands import read_input, reader, writer
+from paperread.commands import examples, not_blank, read_input, reader, writer
 
 
 class Format(str, Enum):
@@ -36,6 +36,7 @@ def import_file(
             "document (.json, as 'export json' writes), .csv or .bib.",
             metavar="FILE",
             show_default=False,
+            callback=not_blank("file name", "a file to import, or '-' for standard input"),
         ),
     ],
     fmt: Annotated[
@@ -48,7 +49,7 @@ def import_file(
             show_default=False,
         ),
     ] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", "-n", help="Show what would change; write nothing.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")] = False,
     prune: Annotated[
         bool,
         typer.Option(
@@ -108,6 +109,7 @@ def export(
             help="Write to FILE (replaced atomically) instead of standard output.",
             metavar="FILE",
             show_default=False,
+            callback=not_blank("output path", "a file name, e.g. catalog.json, or leave --output out"),
         ),
     ] = None,
 ) -> None:
@@ -126,5 +128,18 @@ def export(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("import")(import_file)
-    app.command()(export)
+    app.command(
+        "import",
+        epilog=examples(
+            "paperread import README.md --dry-run  # what would change; nothing is written",
+            "paperread import backup.json",
+            "paperread import - --format csv < papers.csv",
+        ),
+    )(import_file)
+    app.command(
+        epilog=examples(
+            "paperread export markdown -o README.md",
+            "paperread export json -o backup.json  # everything, every user's notes too",
+            "paperread export csv > papers.csv",
+        )
+    )(export)

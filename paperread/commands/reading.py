@@ -23,8 +23,11 @@ from paperread.commands import (
     VideoArg,
     check_paper,
     check_video,
+    checked,
     complete_paper,
     complete_video,
+    examples,
+    not_blank,
     read_input,
     reader,
     state,
@@ -35,7 +38,12 @@ from paperread.errors import ConflictError, InputError, NotFoundError, Paperread
 
 ReadDateOpt = Annotated[
     str | None,
-    typer.Option("--date", help="The day you read it: YYYY-MM-DD or M/D/YY. Default: now.", show_default=False),
+    typer.Option(
+        "--date",
+        help="The day you read it: YYYY-MM-DD or M/D/YY. Default: now.",
+        show_default=False,
+        callback=checked("parse_date"),
+    ),
 ]
 
 
@@ -121,6 +129,7 @@ def note(
             help="Replace the note with the text of FILE ('-' reads standard input; an empty file clears it).",
             metavar="FILE",
             show_default=False,
+            callback=not_blank("note file name", "a file holding the note, or '-' for standard input"),
         ),
     ] = None,
 ) -> None:
@@ -380,9 +389,15 @@ def open_link(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(read)
-    app.command()(unread)
-    app.command()(reading)
-    app.command()(watched)
-    app.command()(note)
-    app.command("open")(open_link)
+    app.command(epilog=examples("paperread read resnet", "paperread read vit --date 2024-01-02"))(read)
+    app.command(epilog=examples("paperread unread resnet"))(unread)
+    app.command(epilog=examples("paperread reading vit"))(reading)
+    app.command(epilog=examples("paperread watched 12", "paperread watched BV1Fb4y1h73E --undo"))(watched)
+    app.command(
+        epilog=examples(
+            "paperread note resnet  # in your editor",
+            "paperread note resnet --append '- compare with DenseNet'",
+            "paperread note --video 4 --text 'watch the part on the bottleneck'",
+        )
+    )(note)
+    app.command("open", epilog=examples("paperread open resnet", "paperread open alexnet --video"))(open_link)

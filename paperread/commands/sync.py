@@ -14,7 +14,7 @@ from typing import IO, Annotated, Any
 import typer
 
 from paperread import output, queries
-from paperread.commands import CategoryOpt, JsonOpt, complete_paper, reader, state, usage_error
+from paperread.commands import CategoryOpt, JsonOpt, complete_paper, examples, reader, state, usage_error
 from paperread.errors import InputError, PaperreadError, UsageError
 
 PapersArg = Annotated[
@@ -274,6 +274,13 @@ def trending(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("sync-citations")(sync_citations)
-    app.command()(resolve)
-    app.command()(trending)
+    app.command(
+        "sync-citations",
+        epilog=examples(
+            "paperread sync-citations --dry-run  # which papers it would fetch",
+            "paperread sync-citations -c vision --stale-after 7d",
+            "paperread sync-citations resnet vit --json",
+        ),
+    )(sync_citations)
+    app.command(epilog=examples("paperread resolve", "paperread resolve -c gnn --json"))(resolve)
+    app.command(epilog=examples("paperread trending", "paperread trending --since 30d -n 10 -c vision"))(trending)
