@@ -76,7 +76,7 @@ def test_note_on_a_video_from_a_file_and_stdin(cli: Cli, tmp_path: Path) -> None
         (("note", "resnet", "--video", RESNET_VIDEO, "--text", "x"), 2, "do not go together"),
         (("note", "--video", RESNET_VIDEO, "--text", "x", "--append", "y"), 2, "do not go together"),
         (("note", "--video", "BV1xxxxxxxxx", "--text", "x"), 1, "no video matches"),
-        (("note", "--video", "", "--text", "x"), 1, "is empty"),
+        (("note", "--video", "", "--text", "x"), 2, "is empty"),
         (("note", "--video", "not a video", "--text", "x"), 1, "neither a video id nor a bilibili BV id"),
         (("note", "--video", RESNET_VIDEO, "--text", "a\x00b"), 1, "NUL"),
     ],
