@@ -545,6 +545,10 @@ def main(argv: list[str] | None = None) -> int:
     # --------------------------------------------------------------- report
     report = render(results, sizes, counts, reps, heavy_reps, how, started, time.perf_counter() - wall, args)
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    if args.out.exists():  # the sections other bench scripts wrote (bench/results.py) stay
+        from bench.results import keep_sections
+
+        report = keep_sections(args.out.read_text(encoding="utf-8"), report)
     args.out.write_text(report, encoding="utf-8")
     (WORK / "last-run.json").write_text(
         json.dumps(

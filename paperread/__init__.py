@@ -6,8 +6,9 @@ walks every module's imports with ``ast`` and holds the code to this list. A new
 here before it gets its first import.
 
 0. Ground: ``errors``, ``limits``, ``resources`` (the packaged data), ``models`` (the schema).
-1. Values and clients: ``config`` (settings), ``values`` (the checks every door applies), ``readme``
-   (the README table format, text in and out), ``s2`` (the Semantic Scholar client, which knows
+1. Values and clients: ``config`` (settings), ``values`` (the checks every door applies),
+   ``mdtables`` (Markdown tables read in linear time), ``readme`` (the README table format, text in
+   and out), ``s2`` (the Semantic Scholar client, which knows
    nothing of the CLI).
 2. The light read road: ``db`` (opening a reader over ``sqlite3``), ``queries`` (every read's SQL).
    It does not know the write road.
@@ -33,7 +34,7 @@ __version__ = "0.1.0"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "limits", "resources", "models"),
-    ("config", "values", "readme", "s2"),
+    ("config", "values", "mdtables", "readme", "s2"),
     ("db", "queries"),
     ("engine", "locks", "store", "reader_state", "notes"),
     ("exchange",),

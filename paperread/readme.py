@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-from paperread import values
+from paperread import mdtables, values
 from paperread.errors import InputError
 
 if TYPE_CHECKING:
@@ -124,16 +125,33 @@ class _Table:
     heading: str | None
     line: int
     header: list[str]
-    rows: list[tuple[int, list[_Cell]]]
+    rows: list[tuple[int, list[str]]]  # (line, the cells' Markdown)
     short: dict[int, int] = field(default_factory=dict)  # line -> cells, of rows with fewer than the header
+    read: Callable[[str], _Cell] = field(default=lambda content: _Cell(content))
+
+    def taken_rows(self) -> Iterator[tuple[int, list[str]]]:
+        """The rows, each let go of once given (read once: a big table is not held twice)."""
+        rows, self.rows = self.rows, []
+        rows.reverse()
+        while rows:
+            yield rows.pop()
+
+    def cells(self, contents: list[str]) -> list[_Cell]:
+        """A row's cells read (one row at a time: a big table's cells are never all held)."""
+        return [self.read(content) for content in contents]
+
+    columns: dict[str, int | None] = field(default_factory=dict)  # column() answers, kept
 
     def column(self, name: str) -> int | None:
         """Index of the first header cell starting with ``name`` ("视频" finds "视频（播放数）")."""
-        return next((i for i, h in enumerate(self.header) if h.startswith(name)), None)
+        if name not in self.columns:
+            self.columns[name] = next((i for i, h in enumerate(self.header) if h.startswith(name)), None)
+        return self.columns[name]
 
 
-def _cell(inline: Token) -> _Cell:
-    """Flatten an inline token: ``<br>`` becomes a newline, footnote refs and other HTML go.
+def _cell(children: list[Token]) -> _Cell:
+    """Flatten an inline token's children: ``<br>`` becomes a newline, footnote refs and other
+    HTML go.
 
     Escapes and entities arrive as separate ``text_special`` tokens (``text_join`` is off),
     so an escaped ``\\[^1]`` written by :func:`write_readme` is kept while a real footnote
@@ -142,7 +160,7 @@ def _cell(inline: Token) -> _Cell:
     cell = _Cell()
     parts: list[str] = []
     link: _Link | None = None
-    for child in inline.children or []:
+    for child in children:
         piece = ""
         if child.type == "text":
             piece = _FOOTNOTE_REF_RE.sub("", child.content)
@@ -169,69 +187,39 @@ def _cell(inline: Token) -> _Cell:
     return cell
 
 
-_CELL_SEP_RE = re.compile(r"(?<!\\)\|")
+class _CellReader:
+    """Cells' inline Markdown read into ``_Cell``: by ``mdtables.inline`` when it can, else by
+    markdown-it (made once, on the first cell that needs it)."""
 
+    def __init__(self, env: dict[str, Any]) -> None:
+        self._env = env
+        self._md: Any = None
 
-def _cells_written(line: str) -> int:
-    """How many cells a table row's source line has (markdown fills missing ones with empty
-    cells: a row cut short would read as a row with empty cells)."""
-    inner = line.strip()
-    inner = inner[1:] if inner.startswith("|") else inner
-    inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
-    return len(_CELL_SEP_RE.split(inner))
+    def __call__(self, content: str) -> _Cell:
+        fast = mdtables.inline(content)
+        if fast is not None:
+            return _Cell(fast.text, [_Link(values.readable_url(href), text) for href, text in fast.links], fast.images)
+        if self._md is None:
+            from markdown_it import MarkdownIt
 
-
-def _cut_at_the_end(source: list[str], line: int) -> bool:
-    """Whether a table row is the file's unfinished last line: it has no closing ``|`` and
-    no line break after it (a file cut short in the middle of a row)."""
-    return line == len(source) and not source[-1].rstrip().endswith("|")
+            self._md = MarkdownIt("commonmark").disable("text_join")
+        tokens = self._md.parseInline(content, self._env)
+        return _cell(tokens[0].children or [] if tokens else [])
 
 
 def _tables(text: str) -> list[_Table]:
-    """Every table in the document with the nearest heading above it."""
-    from markdown_it import MarkdownIt
-
-    tokens = MarkdownIt("commonmark").enable("table").disable("text_join").parse(text)
-    source = text.split("\n")
+    """Every table in the document with the nearest heading above it (``mdtables``: in time
+    linear in the text). The rows' cells stay Markdown until read (``_Table.cells``)."""
+    raw_tables, env = mdtables.tables(mdtables.normalize(text))
+    read = _CellReader(env)
+    headings: dict[str | None, str | None] = {None: None}
     tables: list[_Table] = []
-    heading: str | None = None
-    current: _Table | None = None
-    row: list[_Cell] = []
-    row_line = 0
-    for index, token in enumerate(tokens):
-        if token.type == "heading_open":
-            heading = _cell(tokens[index + 1]).line
-        elif token.type == "table_open":
-            current = _Table(heading, _line(token), [], [])
-            tables.append(current)
-        elif token.type == "tr_open":
-            row, row_line = [], _line(token)
-        elif (
-            token.type == "inline"
-            and current is not None
-            and tokens[index - 1].type
-            in (
-                "th_open",
-                "td_open",
-            )
-        ):
-            row.append(_cell(token))
-        elif token.type == "tr_close" and current is not None:
-            if current.header:
-                current.rows.append((row_line, row))
-                written = _cells_written(source[row_line - 1]) if 0 < row_line <= len(source) else len(row)
-                if written < len(current.header) or _cut_at_the_end(source, row_line):
-                    current.short[row_line] = written
-            else:
-                current.header = [c.line for c in row]
-        elif token.type == "table_close":
-            current = None
+    for raw in raw_tables:
+        if raw.heading is not None and raw.heading not in headings:
+            headings[raw.heading] = read(raw.heading).line
+        header = [read(c).line for c in raw.header]
+        tables.append(_Table(headings[raw.heading], raw.line, header, raw.rows, raw.short, read=read))
     return tables
-
-
-def _line(token: Token) -> int:
-    """1-based line number where a block token starts."""
-    return token.map[0] + 1 if token.map else 0
 
 
 # --- reading: values out of cells -----------------------------------------------------------
@@ -248,6 +236,8 @@ def _query_param(url: str, name: str) -> str | None:
 
 def _s2_id_from_url(url: str) -> str | None:
     """The S2 id in a semanticscholar.org paper page or API link, else None."""
+    if "semanticscholar.org" not in url.lower():
+        return None
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
@@ -259,9 +249,20 @@ def _s2_id_from_url(url: str) -> str | None:
     return match.group(1).lower() if match else None
 
 
+# The citation badge exactly as write_readme (and the published README) writes it: its id read
+# without taking the address apart (the general road below gives the same id for it).
+_S2_BADGE_RE = re.compile(
+    r"https://img\.shields\.io/badge/dynamic/json\?label=citation&query=citationCount"
+    r"&url=https%3A%2F%2Fapi\.semanticscholar\.org%2Fgraph%2Fv1%2Fpaper%2F([0-9a-fA-F]{40})%3Ffields%3DcitationCount"
+)
+
+
 def _s2_id(cell: _Cell) -> str | None:
     """The paper id in the citation cell: the badge's ``url`` parameter, else the page link."""
     for src in cell.images:
+        badge = _S2_BADGE_RE.fullmatch(src)
+        if badge:
+            return badge.group(1).lower()
         inner = _query_param(src, "url")
         found = _s2_id_from_url(inner) if inner else None
         if found:
@@ -543,10 +544,10 @@ def _read_papers(
             categories.append({"slug": slug, "name": name})
             by_category[slug] = []
         slug = slug_by_name[name]
-        for line, cells in table.rows:
+        for line, contents in table.taken_rows():
             try:
                 _whole(table, line)
-                by_category[slug].append(_read_paper(table, cells, slug))
+                by_category[slug].append(_read_paper(table, table.cells(contents), slug))
             except InputError as error:
                 problems.append((line, f"paper row skipped: {error.message}"))
     papers = [paper for category in categories for paper in by_category[category["slug"]]]
@@ -567,10 +568,10 @@ def _read_videos(tables: list[_Table], index: _PaperIndex, problems: list[tuple[
     """Videos oldest first (the README lists newest first); unreadable rows go to problems."""
     videos: list[dict[str, Any]] = []
     for table in tables:
-        for line, cells in table.rows:
+        for line, contents in table.taken_rows():
             try:
                 _whole(table, line)
-                videos.append(_read_video(table, cells, index))
+                videos.append(_read_video(table, table.cells(contents), index))
             except InputError as error:
                 problems.append((line, f"video row skipped: {error.message}"))
     videos.reverse()

@@ -74,9 +74,13 @@ def slugify_key(text: str) -> str:
     "DALL·E 2" gives "dall-e-2". Returns "" when nothing ASCII is left (a Chinese name):
     the caller then picks a key from an id instead.
     """
-    folded = "".join(
-        ch if ch.isascii() else "" if unicodedata.combining(ch) else "-" for ch in unicodedata.normalize("NFKD", text)
-    )
+    if text.isascii():  # (NFKD leaves ASCII as it is)
+        folded = text
+    else:
+        folded = "".join(
+            ch if ch.isascii() else "" if unicodedata.combining(ch) else "-"
+            for ch in unicodedata.normalize("NFKD", text)
+        )
     slug = _NON_ALNUM_RUN_RE.sub("-", folded.lower()).strip("-")
     return slug[:KEY_MAX_LENGTH].rstrip("-")
 
@@ -154,6 +158,8 @@ def _bare_arxiv_id(s: str) -> str | None:
 
 def arxiv_id_from_url(url: str) -> str | None:
     """The bare arXiv id in an arxiv.org ``abs``/``pdf`` link, or None for any other link."""
+    if "arxiv.org" not in url.lower():  # (the host is written in the link as it is)
+        return None
     try:
         parts = urlsplit(url.strip())
     except ValueError:
@@ -193,6 +199,10 @@ def normalize_doi(s: str) -> str:
 # --- URLs -----------------------------------------------------------------------------------
 
 
+# What str.isspace() or unicodedata.category(ch) == "Cc" finds (``\\s`` is isspace()).
+_SPACE_OR_CONTROL_RE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+
+
 def check_http_url(s: str) -> str:
     """Return ``s`` stripped if it is an http(s) URL with a host and no whitespace inside."""
     stripped = s.strip()
@@ -206,7 +216,7 @@ def check_http_url(s: str) -> str:
         parts is None
         or parts.scheme.lower() not in ("http", "https")
         or not host
-        or any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in stripped)
+        or _SPACE_OR_CONTROL_RE.search(stripped)
     ):
         raise InputError(f"URL {shown(s)} is not an http(s) URL")
     return stripped

@@ -80,8 +80,10 @@ def import_file(
 
     with paused_gc():  # a big file makes millions of objects
         text = formats.decode(data, source)
+        del data  # (a big file: its bytes, its text and its rows need not all be held at once)
         chosen = fmt.value if fmt is not None else formats.detect_format(name, text)
         parsed = formats.parse(text, chosen, source=source)
+        del text
         if strict and parsed.problems:
             for problem in parsed.problems:
                 output.message(f"warning: {problem.text()}")

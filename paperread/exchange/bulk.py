@@ -10,7 +10,7 @@ catalog loads in seconds. The first run seeds the built-in catalog this way too.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -74,7 +74,8 @@ class SearchFill:
 
     def __init__(self, conn: Connection, bodies: list[str]) -> None:
         self.ids = next_ids(conn)
-        self.bodies = bodies
+        # What ``covers`` compares with, without holding every body for the whole load.
+        self._count, self._digest = len(bodies), _digest(bodies)
         self._conn = conn
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
@@ -85,8 +86,9 @@ class SearchFill:
         # default (4) is back in _close, and later writes merge them as they go.
         conn.exec_driver_sql("INSERT INTO paper_fts (paper_fts, rank) VALUES ('automerge', 0)")
         conn.exec_driver_sql("CREATE TEMP TABLE paper_fts_stage (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
-        rows = list(enumerate(bodies, self.first))
-        conn.exec_driver_sql("INSERT INTO paper_fts_stage (id, body) VALUES (?, ?)", rows)
+        conn.exec_driver_sql(
+            "INSERT INTO paper_fts_stage (id, body) VALUES (?, ?)", list(enumerate(bodies, self.first))
+        )
         self._dbapi: Any = conn.connection.dbapi_connection
         self._thread = threading.Thread(target=self._run, name="paperread-search-index", daemon=True)
         self._thread.start()
@@ -104,7 +106,7 @@ class SearchFill:
 
     def covers(self, papers: list[dict[str, Any]]) -> bool:
         """Whether these are the papers the fill indexes (same text, same order)."""
-        return len(papers) == len(self.bodies) and all(map(str.__eq__, map(sql.search_body, papers), self.bodies))
+        return len(papers) == self._count and _digest(map(sql.search_body, papers)) == self._digest
 
     def wait(self) -> None:
         """Block until the index is built; its error, if any, is raised here."""
@@ -147,6 +149,18 @@ class SearchFill:
         self._trigger = None
 
 
+def _digest(bodies: Iterable[str]) -> bytes:
+    """One hash of the bodies in their order (each with its length: no two lists share one)."""
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=32)
+    for body in bodies:
+        data = body.encode("utf-8", "surrogatepass")
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.digest()
+
+
 @contextmanager
 def indexes_deferred(conn: Connection, table: str) -> Iterator[None]:
     """On SQLite, the table's own indexes (not those of its UNIQUE constraints) are dropped for
@@ -178,49 +192,48 @@ def with_uncategorized(doc: dict[str, Any]) -> dict[str, Any]:
     return {**doc, "categories": categories, "papers": papers}
 
 
-def _paper_rows(doc: dict[str, Any], ids: dict[str, int], cat_ids: dict[str, int], at: dt.datetime) -> list[dict]:
+def _paper_rows(doc: dict[str, Any], ids: dict[str, int], cat_ids: dict[str, int], at: dt.datetime) -> Iterator[dict]:
     covered = {key for video in doc.get("videos", []) for key in video.get("papers", [])}
     positions: dict[str, int] = {}
-    rows = []
     for i, p in enumerate(doc["papers"], ids["paper"]):
         position = positions[p["category"]] = positions.get(p["category"], -1) + 1
         # Recorded with no video we can name: the list says so, no video row shows it.
         marked = bool(p.get("recorded")) and p["key"] not in covered
         row = sql.paper_row(p, cat_ids[p["category"]], position, marked, at)
         row["id"] = i
-        rows.append(row)
-    return rows
+        yield row
 
 
-def _rows(doc: dict[str, Any], ids: dict[str, int], at: dt.datetime) -> dict[str, list[dict[str, Any]]]:
-    """Every row of the document by table, with the ids they will have."""
+def _rows(doc: dict[str, Any], ids: dict[str, int], at: dt.datetime) -> dict[str, Iterable[dict[str, Any]]]:
+    """Every row of the document by table, with the ids they will have: made one at a time as
+    each table's are taken (a big document's rows are never all held as dicts at once)."""
     categories, papers, videos = doc["categories"], doc["papers"], doc.get("videos", [])
     cat_ids = {c["slug"]: i for i, c in enumerate(categories, ids["category"])}
     paper_ids = {p["key"]: i for i, p in enumerate(papers, ids["paper"])}
     video_ids = range(ids["video"], ids["video"] + len(videos))
     return {
-        "category": [
+        "category": (
             {"id": cat_ids[c["slug"]], "slug": c["slug"], "name": c["name"], "position": i}
             for i, c in enumerate(categories)
-        ],
+        ),
         "paper": _paper_rows(doc, ids, cat_ids, at),
-        "citation_history": [
+        "citation_history": (
             {"paper_id": paper_ids[p["key"]], "citations": h["count"], "fetched_at": h["fetched_at"]}
             for p in papers
             for h in p.get("citation_history") or []
-        ],
-        "reading": [sql.reading_row(r, paper_ids[p["key"]], at) for p in papers for r in p.get("reading") or []],
-        "video": [{"id": video_id, **sql.video_row(v, at)} for video_id, v in zip(video_ids, videos)],
-        "video_paper": [
+        ),
+        "reading": (sql.reading_row(r, paper_ids[p["key"]], at) for p in papers for r in p.get("reading") or []),
+        "video": ({"id": video_id, **sql.video_row(v, at)} for video_id, v in zip(video_ids, videos)),
+        "video_paper": (
             {"video_id": video_id, "paper_id": paper_ids[key], "position": i}
             for video_id, v in zip(video_ids, videos)
             for i, key in enumerate(v.get("papers", []))
-        ],
-        "watched": [
+        ),
+        "watched": (
             {"user_name": w["user"], "video_id": video_id, "watched_at": w.get("watched_at") or at}
             for video_id, v in zip(video_ids, videos)
             for w in v.get("watched_by", [])
-        ],
+        ),
     }
 
 
@@ -239,12 +252,12 @@ def load_document(conn: Connection, doc: dict[str, Any], *, fill: SearchFill | N
         fill.discard()
         fill = None
     if fill is None:
-        bodies = [sql.search_body(p) for p in doc["papers"]] if conn.dialect.name == "sqlite" else []
-        fill = SearchFill(conn, bodies)
+        fill = SearchFill(conn, [sql.search_body(p) for p in doc["papers"]] if conn.dialect.name == "sqlite" else [])
     raw, table = sql.sqlite_raw(conn), sql.tables()
     try:  # no SQL in this block: the connection is the fill's
         rows = _rows(doc, fill.ids, sql.now())
         prepared = {name: sql.insert_plan(table[name], batch, raw=raw) for name, batch in rows.items()}
+        del rows
         fill.wait()
     except BaseException:
         fill.abort()

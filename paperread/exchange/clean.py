@@ -386,13 +386,17 @@ def _clean_categories(raw: list[Any], where: Locate, problems: list[Problem]) ->
     return categories
 
 
-def _clean_papers(raw: list[Any], slugs: set[str], where: Locate, problems: list[Problem]) -> list[dict[str, Any]]:
+def _clean_papers(
+    raw: list[Any], slugs: set[str], where: Locate, problems: list[Problem], consume: bool = False
+) -> list[dict[str, Any]]:
     latest = dt.date.today().year + 1
     papers: list[dict[str, Any]] = []
     keys: set[str] = set()
     # A paper's ids are its own, as in the catalog (``add`` refuses a taken one).
     taken: dict[str, set[str]] = {"s2_id": set(), "arxiv_id": set(), "doi": set()}
     for i, item in enumerate(raw):
+        if consume:
+            raw[i] = None
         try:
             paper = _clean_paper(item, slugs, latest)
             if paper["key"] is not None and paper["key"] in keys:
@@ -416,10 +420,14 @@ def _clean_papers(raw: list[Any], slugs: set[str], where: Locate, problems: list
     return papers
 
 
-def _clean_videos(raw: list[Any], keys: set[str], where: Locate, problems: list[Problem]) -> list[dict[str, Any]]:
+def _clean_videos(
+    raw: list[Any], keys: set[str], where: Locate, problems: list[Problem], consume: bool = False
+) -> list[dict[str, Any]]:
     videos: list[dict[str, Any]] = []
     bilibili: set[str] = set()
     for i, item in enumerate(raw):
+        if consume:
+            raw[i] = None
         try:
             video = _clean_video(item)
             if video["bilibili"] is not None and video["bilibili"] in bilibili:
@@ -440,7 +448,7 @@ def _clean_videos(raw: list[Any], keys: set[str], where: Locate, problems: list[
 
 
 def clean_document(
-    doc: Any, *, source: str = "document", locate: Locate | None = None
+    doc: Any, *, source: str = "document", locate: Locate | None = None, consume: bool = False
 ) -> tuple[dict[str, Any], list[Problem]]:
     """A document with every value checked and in canonical form, and the rows skipped.
 
@@ -449,13 +457,14 @@ def clean_document(
     so are later rows repeating an earlier one's key, S2 id, arXiv id, DOI, category slug or
     name, or bilibili id. A paper without a key gets one (``derive_key``); a ``category`` of
     None means the file names none. A video's tie to a paper that is not in the document is
-    dropped and reported.
+    dropped and reported. ``consume``: the document is the caller's to give up (a file just
+    read): each paper and video leaves its list once cleaned, so a big file is not held twice.
     """
     check_document(doc, source)
     where = locate or _default_locate
     problems: list[Problem] = []
     categories = _clean_categories(doc.get("categories") or [], where, problems)
-    papers = _clean_papers(doc.get("papers") or [], {c["slug"] for c in categories}, where, problems)
-    videos = _clean_videos(doc.get("videos") or [], {p["key"] for p in papers}, where, problems)
+    papers = _clean_papers(doc.get("papers") or [], {c["slug"] for c in categories}, where, problems, consume)
+    videos = _clean_videos(doc.get("videos") or [], {p["key"] for p in papers}, where, problems, consume)
     clean = {"format": FORMAT, "version": FORMAT_VERSION, "categories": categories, "papers": papers, "videos": videos}
     return clean, problems

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -114,25 +114,30 @@ def converter(column: Any, raw: bool) -> Callable[[Any], Any] | None:
 # ---------------------------------------------------------------------------- statements
 
 
-def insert_plan(table: Any, rows: list[dict[str, Any]], *, raw: bool) -> tuple[Any, list[Any]] | None:
+def insert_plan(table: Any, rows: Iterable[dict[str, Any]], *, raw: bool) -> tuple[Any, list[Any]] | None:
     """The statement and parameters inserting ``rows`` (dicts with the same keys), made
     without touching the database (so they can be made while the connection is busy, see
-    ``bulk.SearchFill``); None for no rows."""
-    if not rows:
+    ``bulk.SearchFill``); None for no rows. ``rows`` may be an iterator: on the raw road each
+    dict is dropped as soon as its tuple is made."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
         return None
+    from itertools import chain
     from operator import itemgetter
 
     from sqlalchemy import insert
 
-    names = list(rows[0])
+    names = list(first)
     convert = [(i, f) for i, name in enumerate(names) if (f := converter(table.c[name], raw)) is not None]
     if not raw:
+        everything = chain((first,), rows)
         if convert:
-            rows = [{**r, **{names[i]: f(r[names[i]]) for i, f in convert}} for r in rows]
-        return insert(table), rows
+            return insert(table), [{**r, **{names[i]: f(r[names[i]]) for i, f in convert}} for r in everything]
+        return insert(table), list(everything)
     pick = itemgetter(*names)
     data: list[Any] = []
-    for r in rows:
+    for r in chain((first,), rows):
         row = pick(r) if len(names) > 1 else (pick(r),)
         if convert:
             row = list(row)

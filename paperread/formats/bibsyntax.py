@@ -41,11 +41,13 @@ def bib_entries(text: str, problems: list[Problem]) -> Iterator[_BibEntry]:
     and skipped."""
     pos = 0
     macros = dict(_BIB_MONTHS)
+    line, counted = 1, 0  # the line number at offset ``counted``: counted on from the last entry
     while True:
         match = _BIB_START_RE.search(text, pos)
         if match is None:
             return
-        line = text.count("\n", 0, match.start()) + 1
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
         kind, opener = match.group(1).lower(), match.group(2)
         closer = "}" if opener == "{" else ")"
         try:
@@ -96,6 +98,7 @@ def _bib_string(text: str, pos: int, closer: str, macros: dict[str, str]) -> int
 def _bib_entry_body(
     text: str, pos: int, closer: str, line: int, kind: str, macros: dict[str, str]
 ) -> tuple[_BibEntry, int]:
+    start = pos  # (on ``line``)
     key_match = re.compile(r"\s*([^,\s{}()]*)\s*(,|" + re.escape(closer) + ")").match(text, pos)
     if key_match is None:
         raise _BibSyntax("no key after the entry type")
@@ -109,7 +112,7 @@ def _bib_entry_body(
             return entry, end.end()
         name_match = _BIB_FIELD_RE.match(text, pos)
         if name_match is None:
-            raise _BibSyntax(f"expected 'name = value' at line {text.count(chr(10), 0, pos) + 1}")
+            raise _BibSyntax(f"expected 'name = value' at line {line + text.count(chr(10), start, pos)}")
         name = name_match.group(1).lower()
         undefined: list[str] = []
         entry.fields[name], pos = _bib_field_value(text, name_match.end(), macros, undefined)

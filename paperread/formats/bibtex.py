@@ -128,8 +128,12 @@ def read_bibtex(text: str, source: str) -> Parsed:
     if not found and not problems and text.strip():  # (an empty file: what an empty catalog exports)
         raise InputError(f"{source} is not BibTeX: it has no @type{{key, ...}} entry")
     doc = {"format": "paperread", "version": 1, "categories": categories.items, "papers": papers, "videos": []}
+    del papers  # (the document's list: cleaning empties it as it goes)
     doc, more = clean_document(
-        doc, source=source, locate=lambda kind, i, item: lines[i] if kind == "paper" else f"{kind} #{i + 1}"
+        doc,
+        source=source,
+        locate=lambda kind, i, item: lines[i] if kind == "paper" else f"{kind} #{i + 1}",
+        consume=True,
     )
     carried = Carried(
         papers={

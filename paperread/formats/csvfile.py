@@ -189,8 +189,12 @@ def read_csv(text: str, source: str) -> Parsed:
     # An unclosed quote runs to the end of the text: the last record read holds it.
     _csv_check_quotes(text, *last, source)
     doc = {"format": "paperread", "version": 1, "categories": categories.items, "papers": papers, "videos": []}
+    del papers  # (the document's list: cleaning empties it as it goes)
     doc, more = clean_document(
-        doc, source=source, locate=lambda kind, i, item: lines[i] if kind == "paper" else f"{kind} #{i + 1}"
+        doc,
+        source=source,
+        locate=lambda kind, i, item: lines[i] if kind == "paper" else f"{kind} #{i + 1}",
+        consume=True,
     )
     modes = {
         "title": "set", "year": "set", "category": "set", "url": "set", "description": "set", "authors": "set",

@@ -33,7 +33,7 @@ class ParsedJson:
     def _clean(self) -> tuple[dict[str, Any], list[Problem]]:
         if self._cleaned is None:
             assert self._raw is not None
-            self._cleaned = clean_document(self._raw, source=self._source)
+            self._cleaned = clean_document(self._raw, source=self._source, consume=True)
             self._raw = None
         return self._cleaned
 

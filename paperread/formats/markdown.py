@@ -26,7 +26,7 @@ def read_markdown(text: str, source: str) -> Parsed:
         name = item.get("title") or item.get("name") if isinstance(item, dict) else None
         return f"{kind} '{name}'" if name else f"{kind} #{index + 1}"
 
-    doc, more = clean_document(result.catalog, source=source, locate=locate)
+    doc, more = clean_document(result.catalog, source=source, locate=locate, consume=True)
     return Parsed("markdown", doc, problems + more, MARKDOWN_CARRIES)
 
 
