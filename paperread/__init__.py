@@ -9,7 +9,7 @@ here before it gets its first import.
 1. Values and clients: ``config`` (settings), ``values`` (the checks every door applies),
    ``mdtables`` (Markdown tables read in linear time), ``readme`` (the README table format, text in
    and out), ``s2`` (the Semantic Scholar client, which knows
-   nothing of the CLI).
+   nothing of the CLI), ``journal`` (the reader's journal, text in and out, matched to videos).
 2. The light read road: ``db`` (opening a reader over ``sqlite3``), ``queries`` (every read's SQL).
    It does not know the write road.
 3. The write road: ``engine`` (SQLAlchemy engines, transactions, schema), ``locks`` (every lock and
@@ -17,14 +17,15 @@ here before it gets its first import.
    reader's own status, notes on papers and watched videos), ``notes`` (notes on videos, and a
    journal import's notes).
 4. Exchange: ``exchange.*``: a document read, cleaned, planned as a value against a snapshot of the
-   catalog, and applied.
+   catalog, and applied; ``journal_plan``: a journal import planned the same way.
 5. Doors and jobs: ``formats`` (files in and out), ``sync`` (refreshing citations). Inside
    ``formats``, from the bottom: ``formats.common`` (what every format shares) and ``formats.latex``
    (LaTeX in values); ``formats.bibsyntax`` (BibTeX entries) and ``formats.bibfields`` (their values
    read); then one module per format (``markdown``, ``jsonfile``, ``csvfile``, ``bibtex``) and the
    package (``parse``, ``write``).
 6. ``opening``: opening, creating and seeding a catalog, above both roads.
-7. Rendering: ``output`` (rich tables, plain text, JSON); nothing below it prints.
+7. Rendering: ``output`` (rich tables, plain text, JSON), ``journal_report`` (a journal import's
+   report); nothing below it prints.
 8. ``commands.*``: Typer commands, thin: parse, call, render.
 9. ``cli`` (the Typer app), then ``start`` and ``__main__`` (the console script's entry), and
    ``docs`` (docs/cli.md, generated from the app).
@@ -34,15 +35,15 @@ __version__ = "0.1.0"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "limits", "resources", "models"),
-    ("config", "values", "mdtables", "readme", "s2"),
+    ("config", "values", "mdtables", "readme", "s2", "journal"),
     ("db", "queries"),
     ("engine", "locks", "store", "reader_state", "notes"),
-    ("exchange",),
+    ("exchange", "journal_plan"),
     ("formats.common", "formats.latex"),
     ("formats.bibsyntax", "formats.bibfields"),
     ("formats", "sync"),
     ("opening",),
-    ("output",),
+    ("output", "journal_report"),
     ("commands",),
     ("cli",),
     ("start", "__main__", "docs"),

@@ -12,12 +12,12 @@ This module is imported on every run: the format code is imported inside the com
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from paperread import output
-from paperread.commands import examples, not_blank, read_input, reader, writer
+from paperread.commands import examples, not_blank, read_input, reader, state, usage_error, writer
 
 
 class Format(str, Enum):
@@ -25,6 +25,12 @@ class Format(str, Enum):
     json = "json"
     csv = "csv"
     bibtex = "bibtex"
+    journal = "journal"
+
+
+class Order(str, Enum):
+    date = "date"
+    watched = "watched"
 
 
 def import_file(
@@ -33,7 +39,7 @@ def import_file(
         str,
         typer.Argument(
             help="The file to import ('-' reads standard input): a paper-reading README (.md), a catalog "
-            "document (.json, as 'export json' writes), .csv or .bib.",
+            "document (.json, as 'export json' writes), .csv, .bib, or your notes (--format journal).",
             metavar="FILE",
             show_default=False,
             callback=not_blank("file name", "a file to import, or '-' for standard input"),
@@ -44,7 +50,8 @@ def import_file(
         typer.Option(
             "--format",
             "-f",
-            help="The file's format: markdown, json, csv or bibtex. Default: from its extension, else its content.",
+            help="The file's format: markdown, json, csv, bibtex or journal (your notes: a journal 'export journal' "
+            "wrote, or a notes file of your own). Default: from its extension, else its content.",
             metavar="FORMAT",
             show_default=False,
         ),
@@ -62,6 +69,15 @@ def import_file(
         bool, typer.Option("--strict", help="Import nothing when some row of the file cannot be read.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON on standard output.")] = False,
+    unmatched: Annotated[
+        str | None,
+        typer.Option(
+            "--unmatched",
+            help="journal: write the sections that match no video to FILE, to edit and import again.",
+            metavar="FILE",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Import a catalog file: add what is new, update what changed, keep everything else.
 
@@ -70,9 +86,20 @@ def import_file(
     file does not carry (a README has no authors, citations or notes) are left as they are; a
     JSON export restores the reading state and notes it holds, but never over newer ones. Papers
     that are in the catalog but not in the file are kept (and listed) unless --prune.
+
+    --format journal reads your notes into your notes on videos (and papers): a journal
+    'export journal' wrote (known by its first line, read back exactly), or a notes file of
+    your own, where a line naming a video (its title, with or without its running time) starts
+    the note on it. Each section's text is appended to your note unless it is already there;
+    sections that match no video are listed with their lines (--unmatched FILE keeps them), and
+    --dry-run shows each section's match and why.
     """
     from paperread.errors import InputError
 
+    if unmatched is not None and not unmatched.strip():
+        usage_error(f"--unmatched file name {unmatched!r} is empty")
+    if fmt is not Format.journal and unmatched is not None and fmt is not None:
+        usage_error("--unmatched goes with --format journal")
     source, name = ("standard input", None) if file == "-" else (file, file)
     data = read_input(file, "file", "give the file to import, or '-' for standard input")
     from paperread import formats
@@ -81,7 +108,14 @@ def import_file(
     with paused_gc():  # a big file makes millions of objects
         text = formats.decode(data, source)
         del data  # (a big file: its bytes, its text and its rows need not all be held at once)
-        chosen = fmt.value if fmt is not None else formats.detect_format(name, text)
+        chosen = fmt.value if fmt is not None else _detect(name, text)
+        if chosen == "journal":
+            if prune:
+                usage_error("--prune does not go with --format journal: a journal holds notes, not the catalog")
+            _import_journal(ctx, text, source, dry_run=dry_run, strict=strict, as_json=as_json, unmatched=unmatched)
+            return
+        if unmatched is not None:
+            usage_error("--unmatched goes with --format journal")
         parsed = formats.parse(text, chosen, source=source)
         del text
         if strict and parsed.problems:
@@ -95,12 +129,69 @@ def import_file(
     output.import_report(plan, dry_run=dry_run, source=source, fmt=chosen, as_json=as_json)
 
 
+def _detect(name: str | None, text: str) -> str:
+    from paperread import formats, journal
+
+    return "journal" if journal.is_journal(text) else formats.detect_format(name, text)
+
+
+def _import_journal(
+    ctx: typer.Context, text: str, source: str, *, dry_run: bool, strict: bool, as_json: bool, unmatched: str | None
+) -> None:
+    """``import --format journal``: the notes of a journal or a notes file, planned, then written."""
+    from paperread import journal_report
+    from paperread.errors import InputError
+    from paperread.journal import JournalSyntaxError, is_journal
+    from paperread.journal_plan import plan_import, unmatched_text, write_plan
+    from paperread.values import refuse_nul
+
+    if not text.strip():
+        raise InputError(f"{source} is empty: nothing to import", hint="give a notes file or a journal")
+    refuse_nul(text, source)
+    user = state(ctx).user
+    with writer(ctx) as session:
+        try:
+            plan = plan_import(session, text, user=user)
+        except JournalSyntaxError as exc:
+            raise InputError(f"{source}, {exc}; nothing was imported") from None
+        if unmatched is not None:
+            _write_text(unmatched, unmatched_text(plan))
+        if not plan.matched and not is_journal(text):
+            raise InputError(
+                f"no line of {source} names a video of the catalog; nothing was imported",
+                hint="a section starts at a line holding a video's title (a running time alone names none); "
+                "see 'paperread videos'",
+            )
+        if strict and plan.unmatched:
+            raise InputError(
+                f"{len(plan.unmatched)} section(s) of {source} match no video; nothing was imported (--strict)",
+                hint="see them with --dry-run",
+            )
+        if not dry_run:
+            write_plan(session, plan, user=user)
+    journal_report.journal_report(plan, dry_run=dry_run, source=source, as_json=as_json)
+
+
+def _write_text(path: str, text: str) -> None:
+    import os
+
+    from paperread.errors import InputError
+
+    try:
+        with open(os.path.expanduser(path), "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise InputError(f"cannot write the unmatched sections to '{path}': {exc.strerror or exc}") from None
+
+
 def export(
     ctx: typer.Context,
     fmt: Annotated[
         Format,
         typer.Argument(
-            help="markdown (the README), json (lossless), csv or bibtex.", metavar="FORMAT", show_default=False
+            help="markdown (the README), json (lossless), csv, bibtex, or journal (your notes, as Markdown).",
+            metavar="FORMAT",
+            show_default=False,
         ),
     ],
     out: Annotated[
@@ -114,19 +205,52 @@ def export(
             callback=not_blank("output path", "a file name, e.g. catalog.json, or leave --output out"),
         ),
     ] = None,
+    order: Annotated[
+        Order,
+        typer.Option("--order", help="journal: the videos by date, or in the order you watched them (the rest after)."),
+    ] = Order.date,
 ) -> None:
-    """Export the whole catalog.
+    """Export the whole catalog, or your journal.
 
     markdown writes the paper-reading README with its counts computed from the rows;
     json is the lossless catalog document (every user's reading state included), which
-    'import' reads back; csv has one row per paper; bibtex one entry per paper.
+    'import' reads back; csv has one row per paper; bibtex one entry per paper. journal is
+    yours: the videos you have something on (a note, a paper read, watched), each with its
+    heading, links, the papers it covers with your status, your note on it and your notes
+    on those papers; then your papers no video covers, by category. 'import' reads it back.
     """
     from paperread import formats
 
+    if order is not Order.date and fmt is not Format.journal:
+        usage_error("--order goes with 'export journal'")
+    if fmt is Format.journal:
+        user = state(ctx).user
+        with output.data_output(out) as stream, reader(ctx) as r:
+            counts = _write_journal(r, stream, user=user, order=order.value)
+        output.exported("journal", counts, out)
+        return
     # The output path is checked (and its temporary file made) before the database is opened.
     with output.data_output(out) as stream, reader(ctx) as r:
         counts = formats.write(fmt.value, r, stream)
     output.exported(fmt.value, counts, out)
+
+
+def _write_journal(r: Any, stream: Any, *, user: str, order: str) -> dict[str, int]:
+    from paperread import journal, queries
+
+    videos = queries.journal_videos(r)
+    papers = queries.journal_papers(r, user=user)
+    for p in papers:
+        p["read_at"] = queries.iso_timestamp(p["read_at"])
+    video_notes = queries.video_notes(r, user=user)
+    watched = queries.journal_watched(r, user=user)
+    shown = 0
+    for line in journal.render(
+        user=user, videos=videos, papers=papers, video_notes=video_notes, watched=watched, order=order
+    ):
+        shown += line.startswith("<!-- paperread:video ")
+        stream.write(line)
+    return {"videos": shown}
 
 
 def register(app: typer.Typer) -> None:

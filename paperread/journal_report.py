@@ -1,0 +1,53 @@
+"""Rendering a journal import: the plan as the report, the dry run's list of sections, JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from paperread.journal_plan import JournalPlan
+from paperread.output import emit_json, message
+
+
+def _shorten(text: str, width: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def section_line(s: dict[str, Any]) -> str:
+    """'line 18  9 年后…AlexNet【下】 55:21 -> video 3 'AlexNet 论文逐段精读' (title alike, ...)'."""
+    heading = _shorten(s["heading"]) if s["heading"] else "(text under no heading)"
+    if s["video"] is not None:
+        to = f"video {s['video']} '{s['video_title']}'"
+    elif s["kind"] == "paper" and s["why"] == "key":
+        to = f"paper '{s['paper']}'"
+    else:
+        to = "no match"
+        if len(s["candidates"]) > 1:
+            to += " (" + ", ".join(f"video {c['id']} '{c['title']}'" for c in s["candidates"][:5]) + ")"
+    return f"line {s['line']}: {heading} -> {to}: {s['why']}"
+
+
+def journal_report(plan: JournalPlan, *, dry_run: bool, source: str, as_json: bool) -> None:
+    data = plan.as_dict()
+    if as_json:
+        emit_json({"source": source, "format": "journal", "dry_run": dry_run, **data})
+        return
+    if dry_run:
+        import sys
+
+        for s in data["each"]:
+            sys.stdout.write(section_line(s) + "\n")
+    notes = data["notes"]
+    head = "would import" if dry_run else "imported"
+    states = len(data["states"])
+    message(
+        f"{head} {source} (journal): {data['matched']} of {data['sections']} sections matched; "
+        f"notes: {notes['add']} added, {notes['update']} updated, {notes['unchanged']} unchanged"
+        + (f"; {states} reading states restored" if states else "")
+        + ("" if dry_run or plan.changed else "; nothing changed")
+    )
+    if not dry_run:
+        for s in data["unmatched"]:
+            message(f"not matched: {section_line(s)}")
+    for st in plan.unknown_states:
+        message(f"warning: line {st.line}: no paper has the key '{st.key}'; its reading state was not restored")
