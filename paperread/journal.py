@@ -94,32 +94,51 @@ def part_of(title: str) -> str | None:
     return (found.group("p") or found.group("q") or found.group("r")) if found else None
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")
+# A line longer than this is prose, not a title (the catalog's longest titles are about 60).
+TITLE_MAX = 160
+
+
 def _alnum(text: str) -> str:
-    return "".join(ch for ch in text if ch.isalnum())
+    return _NOT_ALNUM.sub("", text)
+
+
+def _base(title: str) -> str:
+    """Width and case folded, part markers gone (what fold and core start from)."""
+    text = title.lower() if title.isascii() else unicodedata.normalize("NFKC", title).casefold()
+    return _PART.sub(" ", text) if ("上" in text or "下" in text or "中" in text) else text
 
 
 def fold(title: str) -> str:
     """A title as matching sees it: width and case folded, part markers, punctuation and space gone."""
-    text = unicodedata.normalize("NFKC", title).casefold()
-    return _alnum(_PART.sub(" ", text))
+    return _alnum(_base(title))
+
+
+def _core_of(base: str) -> str:
+    text = _alnum(_BRACKETED.sub(" ", base)) if ("(" in base or "【" in base) else _alnum(base)
+    for word in _FILLERS:
+        if word in text:
+            text = text.replace(word, "")
+    return text
 
 
 def core(title: str) -> str:
     """A folded title without its bracketed asides (【研究的艺术·一】, (GNN/GCN)) and the words
     every title of the series carries (论文, 逐段, 精读)."""
-    text = _PART.sub(" ", unicodedata.normalize("NFKC", title).casefold())
-    text = _alnum(_BRACKETED.sub(" ", text))
-    for word in _FILLERS:
-        text = text.replace(word, "")
-    return text
+    return _core_of(_base(title))
 
 
-def alike(a: str, b: str) -> float:
-    """Dice's likeness of two folded titles over their character pairs (0 to 1)."""
+def pairs(text: str) -> frozenset[str]:
+    return frozenset(text[i : i + 2] for i in range(len(text) - 1))
+
+
+def alike(a: str, b: str, pa: frozenset[str] | None = None, pb: frozenset[str] | None = None) -> float:
+    """Dice's likeness of two folded titles over their character pairs (0 to 1); ``pa`` and
+    ``pb`` are their pairs when known."""
     if len(a) < 2 or len(b) < 2:
         return 1.0 if a == b and a else 0.0
-    pa = {a[i : i + 2] for i in range(len(a) - 1)}
-    pb = {b[i : i + 2] for i in range(len(b) - 1)}
+    pa = pairs(a) if pa is None else pa
+    pb = pairs(b) if pb is None else pb
     return 2 * len(pa & pb) / (len(pa) + len(pb))
 
 
@@ -175,6 +194,7 @@ class Catalog:
     by_core: dict[str, list[Entry]] = field(default_factory=dict)
     by_bv: dict[str, Entry] = field(default_factory=dict)
     folded: dict[int, tuple[str, str, tuple[str, ...], str | None]] = field(default_factory=dict)
+    core_pairs: dict[int, frozenset[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for e in self.entries:
@@ -187,13 +207,15 @@ class Catalog:
                 self.by_bv[e.bilibili.lower()] = e
             names = tuple(n for n in (fold(p) for p in e.papers) if len(n) >= 3)
             self.folded[e.id] = (f, c, names, part_of(e.title))
+            self.core_pairs[e.id] = pairs(c)
 
     def by_title(self, title: str) -> list[Entry]:
         """Videos whose title is the same once folded (or once its asides and fillers are gone)."""
-        f = fold(title)
+        base = _base(title)
+        f = _alnum(base)
         found = self.by_fold.get(f, []) if f else []
         if not found:
-            c = core(title)
+            c = _core_of(base)
             found = self.by_core.get(c, []) if c else []
         return found
 
@@ -262,13 +284,14 @@ def _loose(catalog: Catalog, h: _Heading) -> list[Entry]:
     """Videos whose title is like the heading's: one holds the other, most character pairs
     agree, or the heading names a paper the video covers."""
     c = core(h.title)
+    pc = pairs(c)
     said = fold(h.title + " " + h.evidence)
     found = []
     for e in catalog.entries:
         _, ec, papers, _ = catalog.folded[e.id]
         if (
             (c and ec and (len(min(c, ec, key=len)) >= 2) and (c in ec or ec in c))
-            or (c and ec and alike(c, ec) >= ALIKE)
+            or (c and ec and alike(c, ec, pc, catalog.core_pairs[e.id]) >= ALIKE)
             or (ec and len(ec) >= 3 and ec in said)
             or any(name in said for name in papers)
         ):
@@ -277,7 +300,7 @@ def _loose(catalog: Catalog, h: _Heading) -> list[Entry]:
 
 
 def _time_start(line: str) -> tuple[int, str] | None:
-    m = _TIME_START.match(line)
+    m = _TIME_START.match(line) if ":" in line[:16] else None
     if not m:
         return None
     seconds = seconds_of(m.group("time"))
@@ -289,7 +312,7 @@ def _heading_of(line: str, index: int) -> _Heading:
     text = line.strip()
     date = None
     dated = False
-    m = _DATED.match(text)
+    m = _DATED.match(text) if "/" in text[:11] else None
     if m:
         year = int(m.group("y"))
         year = year + 2000 if year < 100 else year
@@ -297,12 +320,12 @@ def _heading_of(line: str, index: int) -> _Heading:
         if 1 <= month <= 12 and 1 <= day <= 31:
             date, dated, text = f"{year:04d}-{month:02d}-{day:02d}", True, m.group("rest")
     seconds = None
-    t = _TIME_END.match(text)
+    t = _TIME_END.match(text) if ":" in text else None
     if t and seconds_of(t.group("time")) is not None:
         seconds, text = seconds_of(t.group("time")), t.group("title")
     elif dated and text.lower().endswith(" video"):
         text = text[: -len(" video")]
-    bv = _BV.search(line)
+    bv = _BV.search(line) if "BV" in line else None
     return _Heading(index, text.strip(), seconds, date, bv.group(1) if bv else None, dated=dated)
 
 
@@ -319,20 +342,22 @@ def _links_alone(h: _Heading, catalog: Catalog) -> bool:
 def _candidate_line(line: str) -> bool:
     """A line that could name a video: short, not a list item or a quote or code."""
     s = line.strip()
-    return bool(s) and len(s) <= 200 and not s.startswith(("•", "-", "*", ">", "#!", "```", "\\[", "$"))
+    return bool(s) and len(s) <= TITLE_MAX and not s.startswith(("•", "-", "*", ">", "#!", "```", "\\[", "$"))
 
 
 def parse_free(text: str, entries: Iterable[Entry]) -> list[Section]:
     """Read a free-form notes file into sections (see the module's docstring)."""
     catalog = Catalog(list(entries))
-    lines = text.split("\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    lines = Lines(text)
     headings: list[_Heading] = []
     pending: _Heading | None = None  # a heading still waiting for its time
     since_pending = 0
     last_text: int | None = None  # the last non-blank line that is no heading (it may become one)
     last_text_taken = False
     for i, line in enumerate(lines):
-        if not line.strip():
+        if not line or line.isspace():
             continue
         started = _time_start(line)
         if started is not None:
@@ -371,14 +396,53 @@ def parse_free(text: str, entries: Iterable[Entry]) -> list[Section]:
     return _sections(lines, headings)
 
 
-def _sections(lines: list[str], headings: list[_Heading]) -> list[Section]:
+class Lines:
+    """The lines of a text without a list of them: where each starts (the text is held once;
+    a line is sliced when asked for)."""
+
+    def __init__(self, text: str) -> None:
+        from array import array
+
+        self.text = text
+        starts = array("q", [0])
+        find = text.find
+        at = find("\n")
+        while at != -1:
+            starts.append(at + 1)
+            at = find("\n", at + 1)
+        self.starts = starts
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def end(self, i: int) -> int:
+        """Where line ``i`` ends (its line break excluded)."""
+        return self.starts[i + 1] - 1 if i + 1 < len(self.starts) else len(self.text)
+
+    def __getitem__(self, i: int) -> str:
+        return self.text[self.starts[i] : self.end(i)]
+
+    def __iter__(self) -> Iterator[str]:
+        for i in range(len(self.starts)):
+            yield self[i]
+
+    def blank(self, i: int) -> bool:
+        line = self[i]
+        return not line or line.isspace()
+
+    def span(self, begin: int, end: int) -> str:
+        """Lines [begin, end) as written, joined by their line breaks."""
+        return self.text[self.starts[begin] : self.end(end - 1)] if begin < end else ""
+
+
+def _sections(lines: Lines, headings: list[_Heading]) -> list[Section]:
     sections: list[Section] = []
     starts = [h.index for h in headings]
 
     def loose(begin: int, end: int) -> None:
         body = _body(lines, begin, end, skip=None)
         if body:
-            first = next(i for i in range(begin, end) if lines[i].strip())
+            first = next(i for i in range(begin, end) if not lines.blank(i))
             sections.append(
                 Section(first + 1, lines[first].strip(), body, why="text under no video heading", kind="loose")
             )
@@ -388,28 +452,31 @@ def _sections(lines: list[str], headings: list[_Heading]) -> list[Section]:
         end = starts[n + 1] if n + 1 < len(headings) else len(lines)
         stop = end
         if h.dated:  # a row of a video list: its text ends at the first blank line
-            stop = next((i for i in range(h.index + 1, end) if not lines[i].strip()), end)
+            stop = next((i for i in range(h.index + 1, end) if lines.blank(i)), end)
         body = _body(lines, h.index + 1, stop, skip=h.time_line, rest=h.evidence)
         sections.append(Section(h.index + 1, lines[h.index].strip(), body, h.video, h.why, h.candidates, h.seconds))
         loose(stop, end)
     return sections
 
 
-def _body(lines: list[str], begin: int, end: int, *, skip: int | None, rest: str = "") -> str:
-    """The note text of lines [begin, end): blank lines at both ends trimmed; the line that gave
-    the heading its time contributes only what follows the time."""
-    out = []
-    for i in range(begin, end):
-        if i == skip:
-            if rest:
-                out.append(rest)
-            continue
-        out.append(lines[i].rstrip())
-    while out and not out[0].strip():
-        out.pop(0)
-    while out and not out[-1].strip():
-        out.pop()
-    return "\n".join(out)
+def _body(lines: Lines, begin: int, end: int, *, skip: int | None, rest: str = "") -> str:
+    """The note text of lines [begin, end) as written, blank lines at both ends trimmed; the
+    line that gave the heading its time contributes only what follows the time."""
+    if skip is not None and begin <= skip < end:
+        parts = [_body(lines, begin, skip, skip=None), rest, _body(lines, skip + 1, end, skip=None)]
+        if not rest:  # the time line stands for a blank line between the two parts
+            parts[1] = ""
+        before, after = parts[0], parts[2]
+        if rest:
+            text = "\n".join(p for p in (before, rest, after) if p)
+        else:
+            text = "\n\n".join(p for p in (before, after) if p)
+        return text
+    while begin < end and lines.blank(begin):
+        begin += 1
+    while end > begin and lines.blank(end - 1):
+        end -= 1
+    return lines.span(begin, end)
 
 
 # ---------------------------------------------------------------------------- the journal's own format

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from paperread.journal import Entry, Parsed, Section, State, joined, parse
+from paperread.journal import Entry, Parsed, Section, State, clock, joined, parse
 
 KINDS = ("video", "paper")
 
@@ -116,6 +116,7 @@ def section_dict(s: Section, names: Mapping[tuple[str, int], str]) -> dict[str, 
         "paper": s.paper,
         "why": s.why,
         "candidates": [{"id": c, "title": names.get(("video", c))} for c in s.candidates],
+        "time": clock(s.seconds) if s.seconds is not None else None,
         "chars": len(s.text),
     }
 
