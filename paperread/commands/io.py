@@ -314,13 +314,13 @@ def register(app: typer.Typer) -> None:
         epilog=examples(
             "paperread import README.md --dry-run  # what would change; nothing is written",
             "paperread import backup.json",
-            "paperread import - --format csv < papers.csv",
+            "paperread import notes.txt --format journal --dry-run  # each section of your notes and its video",
         ),
     )(import_file)
     app.command(
         epilog=examples(
             "paperread export markdown -o README.md",
             "paperread export json -o backup.json  # everything, every user's notes too",
-            "paperread export csv > papers.csv",
+            "paperread export journal -o journal.md  # your notes, video by video",
         )
     )(export)
