@@ -54,6 +54,8 @@ class Paper(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=64)
+    # The key a bibliography cites it by, where it differs from ``key`` (kept as written).
+    cite_key: str | None = Field(default=None, max_length=200)
     title: str = Field(sa_column=Column(Text, nullable=False))
     year: int | None = None
     category_id: int = Field(sa_column=Column(Integer, ForeignKey("category.id", ondelete="RESTRICT"), nullable=False))

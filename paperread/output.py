@@ -775,6 +775,10 @@ def _plan_counts(plan: Any, source: str, fmt: str, dry_run: bool) -> None:
         t = plan.tally(kind)
         parts = [f"{t['added']} added", f"{t['updated']} updated", f"{t['unchanged']} unchanged"]
         parts += [f"{t[k]} {k.replace('_', ' ')}" for k in ("skipped", "removed") if t[k]]
+        if t["left_off"]:
+            parts.append(f"{t['left_off']} taken with fields left off")
+        if t["merged"]:
+            parts.append(f"{t['merged']} merged into an earlier one")
         message(f"  {_kinds(kind)}: {', '.join(parts)}")
     extra = [
         (plan.count("reading", "add") + plan.count("reading", "update"), "reading states restored"),

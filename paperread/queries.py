@@ -664,7 +664,7 @@ def export_categories(reader: Reader) -> list[dict[str, Any]]:
 def export_papers(reader: Reader) -> Iterator[dict[str, Any]]:
     """Every paper with its category slug and recorded state, streamed (100,000 rows stay small)."""
     return reader.stream(
-        f"""SELECT p.id, p.key, p.title, p.year, c.slug AS category, c.name AS category_name, p.url,
+        f"""SELECT p.id, p.key, p.cite_key, p.title, p.year, c.slug AS category, c.name AS category_name, p.url,
                    p.description, p.s2_id, p.arxiv_id, p.doi, p.authors, p.venue, p.publication_date,
                    CASE WHEN {RECORDED} THEN 1 ELSE 0 END AS recorded,
                    p.citation_count AS citations, p.citations_fetched_at
@@ -721,7 +721,7 @@ def import_category_state(reader: Reader) -> list[dict[str, Any]]:
 def import_paper_state(reader: Reader) -> list[dict[str, Any]]:
     """Every paper row as an import compares it, in catalog order."""
     return reader.rows(
-        """SELECT p.id, p.key, p.title, p.year, p.category_id, p.url, p.description, p.s2_id, p.arxiv_id,
+        """SELECT p.id, p.key, p.cite_key, p.title, p.year, p.category_id, p.url, p.description, p.s2_id, p.arxiv_id,
                   p.doi, p.authors, p.venue, p.publication_date, p.marked_recorded, p.citation_count,
                   p.citations_fetched_at, p.position, p.version
            FROM paper p ORDER BY p.category_id, p.position, p.id"""

@@ -31,18 +31,20 @@ _ARXIV_OLD_RE = re.compile(r"([a-z]+(?:-[a-z]+)*)(\.[a-z]{2})?/\d{7}", re.ASCII 
 _ARXIV_VERSION_RE = re.compile(r"v\d+$", re.ASCII | re.IGNORECASE)
 _ARXIV_PREFIX_RE = re.compile(r"^arxiv:\s*", re.IGNORECASE)
 _DOI_RE = re.compile(r"10\.\d{4,9}/\S+", re.ASCII)
-_DOI_PREFIX_RE = re.compile(r"(?:doi:\s*|https?://(?:dx\.|www\.)?doi\.org/)", re.IGNORECASE | re.ASCII)
+# A short DOI (shortdoi.org; Zotero's Better BibTeX writes them): 10/ and a few letters and digits.
+_SHORT_DOI_RE = re.compile(r"10/[0-9A-Za-z]{2,12}", re.ASCII)
+_DOI_PREFIX_RE = re.compile(r"(?:doi:\s*|(?:https?://)?(?:dx\.|www\.)?doi\.org/)", re.IGNORECASE | re.ASCII)
 # Leading field of any width (hours, or minutes when there are no hours); the others two digits.
 _DURATION_RE = re.compile(r"(\d{1,5}):(\d{2})(?::(\d{2}))?", re.ASCII)
 _ISO_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
 _US_DATE_RE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})", re.ASCII)
-_YEAR_RE = re.compile(r"\d{4}", re.ASCII)
+_YEAR_RE = re.compile(r"\d{1,4}", re.ASCII)
 _BV_RE = re.compile(r"BV[0-9A-Za-z]{10}", re.ASCII)
 _YOUTUBE_ID_RE = re.compile(r"[0-9A-Za-z_-]{11}", re.ASCII)
 _ZHIHU_ID_RE = re.compile(r"\d{1,30}", re.ASCII)
 _NON_ALNUM_RUN_RE = re.compile(r"[^a-z0-9]+")
 
-EARLIEST_YEAR = 1900
+EARLIEST_YEAR = 1  # a reading list holds classics (Legendre 1805, Gauss 1809)
 # The longest period --since/--stale-after take: now minus it must still be a date.
 PERIOD_MAX_DAYS = 36_500
 _SHOWN_MAX = 60
@@ -184,15 +186,18 @@ def normalize_arxiv_id(s: str) -> str:
 
 
 def normalize_doi(s: str) -> str:
-    """Return a DOI as lowercase ``10.prefix/suffix``; DOIs compare case-insensitively."""
+    """Return a DOI as lowercase ``10.prefix/suffix`` (or a short DOI, ``10/abc``); DOIs compare
+    case-insensitively. A ``doi:`` or doi.org prefix is dropped."""
     stripped = s.strip()
     prefix = _DOI_PREFIX_RE.match(stripped)
     if prefix:
         stripped = stripped[prefix.end() :]
         if prefix.group(0).lower().startswith("http"):
             stripped = unquote(stripped)
-    if not _DOI_RE.fullmatch(stripped):
-        raise InputError(f"DOI {shown(s)} is not a DOI like 10.1038/nature14539 or a doi.org link")
+    if not _DOI_RE.fullmatch(stripped) and not _SHORT_DOI_RE.fullmatch(stripped):
+        raise InputError(
+            f"DOI {shown(s)} is not a DOI like 10.1038/nature14539, a short DOI (10/dvzd5z) or a doi.org link"
+        )
     return stripped.lower()
 
 
@@ -381,7 +386,7 @@ def format_readme_date(d: _dt.date) -> str:
 
 
 def parse_year(value: str | int) -> int:
-    """A publication year between 1900 and next year."""
+    """A publication year between year 1 and next year."""
     latest = _dt.date.today().year + 1
     if isinstance(value, bool):
         year = None

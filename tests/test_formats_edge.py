@@ -140,15 +140,15 @@ COUNT_RANGE = f"a whole number from 0 to {COUNT_MAX:,}"
 
 
 @pytest.mark.parametrize("cell", [TOO_BIG, "2147483648", "-1", "1e5", "1.5", "١٢", "9" * 5000])
-def test_a_citation_count_out_of_range_skips_its_row(cell: str) -> None:
+def test_a_citation_count_out_of_range_is_left_off_its_row(cell: str) -> None:
     text = f"title,citations\nGood,7\nBad,{cell}\nAlso good,{COUNT_MAX}\n"
     parsed = formats.parse(text, "csv", source="f.csv")
     got = [(p["title"], p["citations"]) for p in parsed.doc["papers"]]
-    assert got == [("Good", 7), ("Also good", COUNT_MAX)]
+    assert got == [("Good", 7), ("Bad", None), ("Also good", COUNT_MAX)]
     (problem,) = parsed.problems
-    assert problem.where == 3 and problem.skipped
-    assert problem.message.startswith(f"paper skipped: citations '{cell[:20]}")
-    assert problem.message.endswith(f"is not a count ({COUNT_RANGE})")
+    assert problem.where == 3 and problem.left_off and not problem.skipped
+    assert problem.message.startswith(f"citations '{cell[:20]}")
+    assert problem.message.endswith(f"is not a count ({COUNT_RANGE}): the paper is imported without it")
 
 
 @pytest.mark.parametrize(("cell", "count"), [("0", 0), ("007", 7), ("1,234", 1234), ("1_000", 1000), ("", None)])
@@ -157,7 +157,7 @@ def test_citation_counts_in_range_are_read(cell: str, count: int | None) -> None
     assert parsed.problems == [] and parsed.doc["papers"][0]["citations"] == count
 
 
-def test_huge_numbers_in_a_csv_skip_their_rows_and_the_rest_imports(empty_cli: Cli, tmp_path: Path) -> None:
+def test_huge_numbers_in_a_csv_are_left_off_their_rows(empty_cli: Cli, tmp_path: Path) -> None:
     path = write(tmp_path, "n.csv", f"title,year,citations\nA,2020,{TOO_BIG}\nB,{TOO_BIG},\nC,2021,5\n")
     before = db_state(empty_cli.db)
     result = empty_cli("import", path, "--strict")
@@ -165,20 +165,24 @@ def test_huge_numbers_in_a_csv_skip_their_rows_and_the_rest_imports(empty_cli: C
     assert db_state(empty_cli.db) == before
     result = empty_cli.ok("import", path, "--json")
     assert "internal error" not in result.stderr
-    assert f"warning: line 2: paper skipped: citations '{TOO_BIG}' is not a count ({COUNT_RANGE})" in result.stderr
-    year_problem = rf"warning: line 3: paper skipped: year '{TOO_BIG}' is not a year between 1900 and \d{{4}}\n"
+    assert f"warning: line 2: citations '{TOO_BIG}' is not a count ({COUNT_RANGE}): the paper is" in result.stderr
+    year_problem = rf"warning: line 3: year '{TOO_BIG}' is not a year between 1 and \d{{4}}: the paper is imported"
     assert re.search(year_problem, result.stderr)
-    assert as_json(result)["papers"]["added"] == 1 and as_json(result)["papers"]["skipped"] == 2
-    assert [(p["title"], p["year"], p["citations"]) for p in export_doc(empty_cli)["papers"]] == [("C", 2021, 5)]
+    report = as_json(result)["papers"]
+    assert (report["added"], report["skipped"], report["left_off"]) == (3, 0, 2)
+    assert [(p["title"], p["year"], p["citations"]) for p in export_doc(empty_cli)["papers"]] == [
+        ("A", 2020, None), ("B", None, None), ("C", 2021, 5),
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("year", [TOO_BIG, "{99999999999999999999999}", "-2020", "1e3"])
-def test_a_bibtex_year_out_of_range_skips_its_entry(year: str) -> None:
+def test_a_bibtex_year_out_of_range_is_left_off_its_entry(year: str) -> None:
     text = f"@misc{{a, title={{A}}, year={year}}}\n@misc{{b, title={{B}}, year=2020}}\n"
     parsed = formats.parse(text, "bibtex", source="r.bib")
-    assert [(p["title"], p["year"]) for p in parsed.doc["papers"]] == [("B", 2020)]
+    assert [(p["title"], p["year"]) for p in parsed.doc["papers"]] == [("A", None), ("B", 2020)]
     (problem,) = parsed.problems
-    assert problem.where == 1 and "is not a year between 1900 and" in problem.message
+    assert problem.where == 1 and problem.left_off and not problem.skipped
+    assert "is not a year between 1 and" in problem.message and problem.message.endswith("imported without it")
 
 
 # ---------------------------------------------------------------------------- LaTeX to text

@@ -106,7 +106,16 @@ def test_importing_the_readme_again_writes_nothing(cli: Cli) -> None:
     result = cli.ok("import", str(shared_readme_path()), "--json")
     report = as_json(result)
     assert report["changed"] is False
-    assert report["papers"] == {"added": 0, "updated": 0, "unchanged": 90, "skipped": 0, "not_in_file": 0, "removed": 0}
+    assert report["papers"] == {
+        "added": 0,
+        "updated": 0,
+        "unchanged": 90,
+        "skipped": 0,
+        "left_off": 0,
+        "merged": 0,
+        "not_in_file": 0,
+        "removed": 0,
+    }
     assert report["videos"]["unchanged"] == 59 and report["categories"]["unchanged"] == 12
     assert "nothing to change" in result.stderr
     assert db_state(cli.db) == before
@@ -195,8 +204,26 @@ def test_a_newer_readme_applies_just_its_differences(cli: Cli, tmp_path: Path) -
     assert "dry run, nothing written" in dry.stderr
     report = as_json(cli.ok("import", path, "--json"))
     assert report == {**as_json(dry), "dry_run": False}
-    assert report["papers"] == {"added": 1, "updated": 2, "unchanged": 88, "skipped": 0, "not_in_file": 0, "removed": 0}
-    assert report["videos"] == {"added": 0, "updated": 0, "unchanged": 59, "skipped": 0, "not_in_file": 0, "removed": 0}
+    assert report["papers"] == {
+        "added": 1,
+        "updated": 2,
+        "unchanged": 88,
+        "skipped": 0,
+        "left_off": 0,
+        "merged": 0,
+        "not_in_file": 0,
+        "removed": 0,
+    }
+    assert report["videos"] == {
+        "added": 0,
+        "updated": 0,
+        "unchanged": 59,
+        "skipped": 0,
+        "left_off": 0,
+        "merged": 0,
+        "not_in_file": 0,
+        "removed": 0,
+    }
     changes = [(c["kind"], c["action"], c["name"]) for c in report["changes"]]
     assert changes == [("paper", "add", "convnext"), ("paper", "update", "vgg"), ("paper", "update", "googlenet")]
     added, vgg, googlenet = report["changes"]
@@ -283,7 +310,7 @@ def test_unreadable_rows_are_reported_with_their_line_and_skipped(empty_cli: Cli
     report = as_json(result)
     assert report["papers"]["added"] == 89 and report["papers"]["skipped"] == 1
     assert report["problems"] == [
-        {"kind": "paper", "line": line, "message": "paper row skipped: year '20x2' is not a year between 1900 and "
+        {"kind": "paper", "line": line, "message": "paper row skipped: year '20x2' is not a year between 1 and "
          + report["problems"][0]["message"].rsplit(" and ", 1)[1]},
     ]  # fmt: skip
     # The videos that linked AlexNet are still there, covering nothing they cannot name.
@@ -450,7 +477,7 @@ def test_citations_and_history_from_a_json_document(empty_cli: Cli, tmp_path: Pa
 
 def test_a_document_with_bad_rows_imports_the_good_ones(empty_cli: Cli, tmp_path: Path) -> None:
     doc = document(
-        [paper("ok"), paper("Bad Key!"), paper("late", year=1492), paper("ok", title="dup"), {"title": 7}],
+        [paper("ok"), paper("Bad Key!"), paper("late", year=12345), paper("ok", title="dup"), {"title": 7}],
         [video("v", ["ok", "missing"]), video("bad date", [], date="someday")],
     )
     result = empty_cli.ok("import", write(tmp_path, "doc.json", json.dumps(doc)), "--json")
@@ -466,21 +493,27 @@ def test_a_document_with_bad_rows_imports_the_good_ones(empty_cli: Cli, tmp_path
         "video #1 'v'",
         "video #2 'bad date'",
     ]
-    assert "warning: paper #3 'late': paper skipped: year '1492' is not a year" in result.stderr
+    assert "warning: paper #3 'late': paper skipped: year '12345' is not a year" in result.stderr
 
 
 def test_a_paper_id_is_never_given_to_two_papers(cli: Cli, tmp_path: Path) -> None:
     """As ``add`` refuses a taken arXiv id or DOI, so does an import: within one file (the
-    later row is skipped) and against the catalog (the id is left off, with a warning)."""
+    later row, a different title, is taken without it) and against the catalog (the id is left off,
+    with a warning)."""
     resnet = as_json(cli.ok("show", "resnet", "--json"))
     result = cli.ok("import", write(tmp_path, "twice.csv", "title,arxiv_id,doi\nFirst,2501.00001,\nSecond,2501.00001,\n"
                                     "Third,,10.1234/abc\nFourth,,10.1234/ABC\n"), "--json")  # fmt: skip
     report = as_json(result)
-    assert report["papers"]["added"] == 2 and report["papers"]["skipped"] == 2
-    assert [p["message"] for p in report["problems"]] == [
-        "paper skipped: arXiv id 2501.00001 is used by an earlier paper",
-        "paper skipped: DOI 10.1234/abc is used by an earlier paper",
-    ]
+    assert report["papers"]["added"] == 4 and report["papers"]["skipped"] == 0 and report["papers"]["left_off"] == 2
+    assert [(p["line"], p["message"]) for p in report["problems"]] == [
+        (3, "arXiv id 2501.00001 is also given to the paper at line 2, a different title: "
+         "the paper is imported without it"),
+        (5, "DOI 10.1234/abc is also given to the paper at line 4, a different title: the paper is imported without it"),
+    ]  # fmt: skip
+    ids = {p["title"]: (p["arxiv_id"], p["doi"]) for p in export_doc(cli)["papers"]}
+    assert [ids[t] for t in ("First", "Second", "Third", "Fourth")] == [
+        ("2501.00001", None), (None, None), (None, "10.1234/abc"), (None, None),
+    ]  # fmt: skip
     cli.ok("edit", "vgg", "--doi", "10.1109/cvpr.2016.90")
     cnn = [{"slug": "vision/cnn", "name": "计算机视觉 - CNN"}]
     # matched to resnet by its S2 id, but vgg has this DOI
@@ -629,9 +662,12 @@ def test_csv_import_updates_what_it_carries(cli: Cli, tmp_path: Path) -> None:
     )
     result = cli.ok("import", write(tmp_path, "some.csv", text), "--json")
     report = as_json(result)
-    assert report["papers"]["added"] == 1 and report["papers"]["updated"] == 1 and report["papers"]["skipped"] == 1
+    assert report["papers"]["added"] == 2 and report["papers"]["updated"] == 1 and report["papers"]["skipped"] == 0
+    assert report["papers"]["left_off"] == 1
     assert "warning: line 1: column(s) 'unknown' ignored" in result.stderr
-    assert "warning: line 4: paper skipped: year 'year?' is not a year" in result.stderr
+    assert "warning: line 4: year 'year?' is not a year between 1 and" in result.stderr
+    assert "papers: 2 added, 1 updated, 0 unchanged, 1 taken with fields left off" in result.stderr
+    assert as_json(cli.ok("show", "b", "--json"))["year"] is None
     vgg = as_json(cli.ok("show", "vgg", "--json"))
     assert (vgg["year"], vgg["description"], vgg["note"], vgg["url"]) == (
         2015, "deeper, with 3x3", "mine", "https://arxiv.org/pdf/1409.1556.pdf",

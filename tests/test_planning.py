@@ -150,6 +150,8 @@ def test_a_skipped_row_is_kept_like_a_missing_one() -> None:
         "updated": 0,
         "unchanged": 2,
         "skipped": 1,
+        "left_off": 0,
+        "merged": 0,
         "not_in_file": 1,
         "removed": 0,
     }
@@ -209,6 +211,8 @@ def test_an_empty_catalog_takes_the_bulk_road() -> None:
         "updated": 0,
         "unchanged": 0,
         "skipped": 1,
+        "left_off": 0,
+        "merged": 0,
         "not_in_file": 0,
         "removed": 0,
     }

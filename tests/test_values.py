@@ -263,8 +263,9 @@ def test_parse_year() -> None:
     assert values.parse_year("2012") == 2012
     assert values.parse_year(" 1900 ") == 1900
     assert values.parse_year(next_year) == next_year
-    for bad in ["1899", str(next_year + 1), "12", "20x4", "", "２０２０", True, 1800]:
-        with pytest.raises(InputError, match="is not a year between 1900 and"):
+    assert values.parse_year("1809") == 1809 and values.parse_year(1) == 1 and values.parse_year("12") == 12
+    for bad in ["0", "-5", str(next_year + 1), "10000", "20x4", "", "２０２０", True, 0]:
+        with pytest.raises(InputError, match="is not a year between 1 and"):
             values.parse_year(bad)  # type: ignore[arg-type]
 
 

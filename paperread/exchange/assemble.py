@@ -22,7 +22,7 @@ from paperread.exchange.snapshot import Row, Snapshot
 from paperread.exchange.steps import Categories, Doc, Papers, Videos
 
 PAPER_COLUMNS = (
-    "key", "title", "year", "category", "url", "description", "s2_id", "arxiv_id", "doi", "authors", "venue",
+    "key", "cite_key", "title", "year", "category", "url", "description", "s2_id", "arxiv_id", "doi", "authors", "venue",
     "publication_date", "marked_recorded", "citation_count", "citations_fetched_at", "position",
 )  # fmt: skip
 VIDEO_COLUMNS = ("date", "title", "duration_seconds", "bilibili", "youtube", "zhihu", "link")

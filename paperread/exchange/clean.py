@@ -35,6 +35,8 @@ class Problem:
     where: int | str  # a line number, or words such as "paper #3 'resnet'"
     message: str
     skipped: bool = True  # False: the row was kept, only part of it (a tie, a field) was dropped
+    left_off: bool = False  # a field of a kept paper was left off (unreadable, or another paper's id)
+    merged: bool = False  # the row was the same paper as an earlier one, and merged into it
 
     def text(self) -> str:
         return f"line {self.where}: {self.message}" if isinstance(self.where, int) else f"{self.where}: {self.message}"
@@ -139,6 +141,23 @@ def _doi(value: Any) -> str | None:
     if type(value) is str and _DOI_FAST_RE.fullmatch(value) and value == value.lower() and len(value) <= DOI_MAX:
         return value
     return _at_most(_optional(value, values.normalize_doi, "DOI"), DOI_MAX, "DOI")
+
+
+CITE_KEY_MAX = 200
+_CITE_KEY_RE = re.compile(r"[^\s,{}()\"#%'=\\]{1,200}")
+
+
+def clean_cite_key(value: Any) -> str | None:
+    """A citation key as a file gives it (case, ':', '_', '/', '.' kept): one BibTeX word."""
+    if value is None or value == "":
+        return None
+    text = _str(value, "citation key").strip()
+    if not _CITE_KEY_RE.fullmatch(text):
+        raise InputError(
+            f"citation key {values.shown(text)} is not a BibTeX key (no spaces, commas, braces or quotes; "
+            f"at most {CITE_KEY_MAX} characters)"
+        )
+    return text
 
 
 def _arxiv_of(url: str | None) -> str | None:
@@ -291,6 +310,7 @@ def _clean_paper(p: Any, slugs: set[str], latest: int) -> dict[str, Any]:
     url = _url(p.get("url"))
     return {
         "key": clean_key(key) if key not in (None, "") else None,
+        "cite_key": clean_cite_key(p.get("cite_key")),
         "title": _title(p.get("title")),
         "year": _year(p.get("year"), latest),
         "category": category,
@@ -308,6 +328,25 @@ def _clean_paper(p: Any, slugs: set[str], latest: int) -> dict[str, Any]:
         "citations_fetched_at": _stamp(p.get("citations_fetched_at"), "citations_fetched_at"),
         "citation_history": history,
         "reading": reading,
+    }
+
+
+def optional_cleaners(latest: int) -> dict[str, Callable[[Any], Any]]:
+    """The cleaning of each optional field of a paper, by name (``exchange.lenient`` tries each
+    on its own, so that one bad value costs that value, not the paper)."""
+    return {
+        "key": lambda v: clean_key(v) if v not in (None, "") else None,
+        "cite_key": clean_cite_key,
+        "year": lambda v: _year(v, latest),
+        "url": _url,
+        "description": lambda v: _text(v, "description"),
+        "s2_id": _s2,
+        "arxiv_id": _arxiv,
+        "doi": _doi,
+        "authors": lambda v: _text(v, "authors"),
+        "venue": lambda v: _text(v, "venue"),
+        "publication_date": lambda v: _day(v, "publication_date"),
+        "citations": lambda v: _count(v, "citations"),
     }
 
 

@@ -57,8 +57,8 @@ def paper_diff(row: Row, p: Mapping[str, Any], carried: Carried, category: int) 
     for name, mode in carried.papers.items():
         if name in ("recorded", "category", "citations"):
             continue
-        new = p[name]
-        old: Any = day_text(row[name]) if name == "publication_date" else row[name]
+        new = p.get(name)  # (a document or a snapshot made by hand may lack cite_key)
+        old: Any = day_text(row[name]) if name == "publication_date" else row.get(name)
         if (mode == "fill" and new is None) or (mode == "seed" and old is not None):
             continue
         if _differs(name, new, old, carried):
@@ -120,4 +120,4 @@ def keep_ids_unique(
 
 def _taken(key: str, name: str, value: str, holder: str) -> Problem:
     message = f"{ID_NAMES[name]} {value} left off: paper '{holder}' has it"
-    return Problem("paper", f"paper '{key}'", message, skipped=False)
+    return Problem("paper", f"paper '{key}'", message, skipped=False, left_off=True)

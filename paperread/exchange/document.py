@@ -6,7 +6,7 @@ Format version 1::
 
     {"format": "paperread", "version": 1,
      "categories": [{"slug", "name"}],
-     "papers": [{"key", "title", "year", "category", "url", "description", "s2_id",
+     "papers": [{"key", "cite_key", "title", "year", "category", "url", "description", "s2_id",
                  "arxiv_id", "doi", "authors", "venue", "publication_date", "recorded",
                  "citations", "citations_fetched_at",
                  "citation_history": [{"count", "fetched_at"}],
@@ -97,6 +97,7 @@ def day_text(value: Any) -> str | None:
 def _paper_out(row: dict[str, Any], history: dict[int, list], reading: dict[int, list]) -> dict[str, Any]:
     return {
         "key": row["key"],
+        "cite_key": row["cite_key"],
         "title": row["title"],
         "year": row["year"],
         "category": row["category"],

@@ -51,7 +51,7 @@ JSON_CARRIES = Carried(
     papers={
         "title": "set", "year": "set", "category": "set", "url": "set", "description": "set",
         "authors": "set", "venue": "set", "publication_date": "set", "recorded": "set",
-        "s2_id": "fill", "arxiv_id": "fill", "doi": "fill", "citations": "newest",
+        "s2_id": "fill", "arxiv_id": "fill", "doi": "fill", "citations": "newest", "cite_key": "fill",
     },
     category_names=True, order=True, videos=True, video_ties_exact=True, user_state=True,
 )  # fmt: skip
@@ -141,13 +141,16 @@ class Plan:
         return bool(self.changes)
 
     def tally(self, kind: str) -> dict[str, int]:
-        """added, updated, unchanged, skipped, not_in_file and removed rows of a kind."""
+        """added, updated, unchanged, skipped, left_off (rows taken with some field left off),
+        merged (rows of the file that repeat an earlier one), not_in_file and removed rows of a kind."""
         updated = self.count(kind, "update")
         return {
             "added": self.count(kind, "add"),
             "updated": updated,
             "unchanged": self.matched.get(kind, 0) - updated,
             "skipped": sum(1 for p in self.problems if p.kind == kind and p.skipped),
+            "left_off": len({p.where for p in self.problems if p.kind == kind and p.left_off}),
+            "merged": sum(1 for p in self.problems if p.kind == kind and p.merged),
             "not_in_file": sum(1 for k in self.kept if k.kind == kind),
             "removed": self.count(kind, "remove"),
         }

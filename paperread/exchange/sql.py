@@ -274,6 +274,7 @@ def paper_row(p: Mapping[str, Any], category_id: int, position: int, marked: boo
     """A document's paper as the paper table's columns (a new row: version 1)."""
     return {
         "key": p["key"],
+        "cite_key": p.get("cite_key"),
         "title": p["title"],
         "year": p.get("year"),
         "category_id": category_id,

@@ -25,6 +25,25 @@ class _BibSyntax(Exception):
     pass
 
 
+class LineCounter:
+    """The line of each offset of a text, asked in increasing order: each character is counted
+    once (``scanned`` says how many were), so numbering every entry of a file stays linear."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._pos = 0
+        self._line = 1
+        self.scanned = 0
+
+    def at(self, pos: int) -> int:
+        if pos < self._pos:  # (asked out of order: count again from the start)
+            self._pos, self._line = 0, 1
+        self._line += self._text.count("\n", self._pos, pos)
+        self.scanned += pos - self._pos
+        self._pos = pos
+        return self._line
+
+
 # The standard month macros (BibTeX's own definitions).
 _BIB_MONTHS = {
     "jan": "January", "feb": "February", "mar": "March", "apr": "April", "may": "May", "jun": "June",
@@ -36,18 +55,17 @@ _BIB_CONCAT_RE = re.compile(r"\s*#\s*")
 _BIB_WORD_RE = re.compile(r"[\w\-:.]+")
 
 
-def bib_entries(text: str, problems: list[Problem]) -> Iterator[_BibEntry]:
+def bib_entries(text: str, problems: list[Problem], lines: LineCounter | None = None) -> Iterator[_BibEntry]:
     """The entries of a BibTeX file, ``@string`` macros expanded; a broken one is reported
-    and skipped."""
+    and skipped. Time grows linearly with the text (``lines`` numbers them: see LineCounter)."""
     pos = 0
     macros = dict(_BIB_MONTHS)
-    line, counted = 1, 0  # the line number at offset ``counted``: counted on from the last entry
+    lines = lines or LineCounter(text)
     while True:
         match = _BIB_START_RE.search(text, pos)
         if match is None:
             return
-        line += text.count("\n", counted, match.start())
-        counted = match.start()
+        line = lines.at(match.start())
         kind, opener = match.group(1).lower(), match.group(2)
         closer = "}" if opener == "{" else ")"
         try:
@@ -57,7 +75,7 @@ def bib_entries(text: str, problems: list[Problem]) -> Iterator[_BibEntry]:
             if kind in ("comment", "preamble"):
                 pos = _bib_skip_block(text, match.end(), closer)
                 continue
-            entry, pos = _bib_entry_body(text, match.end(), closer, line, kind, macros)
+            entry, pos = _bib_entry_body(text, match.end(), closer, line, kind, macros, lines)
             yield entry
         except _BibSyntax as error:
             if kind == "string":  # (the entries using it say so)
@@ -96,9 +114,8 @@ def _bib_string(text: str, pos: int, closer: str, macros: dict[str, str]) -> int
 
 
 def _bib_entry_body(
-    text: str, pos: int, closer: str, line: int, kind: str, macros: dict[str, str]
+    text: str, pos: int, closer: str, line: int, kind: str, macros: dict[str, str], lines: LineCounter
 ) -> tuple[_BibEntry, int]:
-    start = pos  # (on ``line``)
     key_match = re.compile(r"\s*([^,\s{}()]*)\s*(,|" + re.escape(closer) + ")").match(text, pos)
     if key_match is None:
         raise _BibSyntax("no key after the entry type")
@@ -112,7 +129,7 @@ def _bib_entry_body(
             return entry, end.end()
         name_match = _BIB_FIELD_RE.match(text, pos)
         if name_match is None:
-            raise _BibSyntax(f"expected 'name = value' at line {line + text.count(chr(10), start, pos)}")
+            raise _BibSyntax(f"expected 'name = value' at line {lines.at(pos)}")
         name = name_match.group(1).lower()
         undefined: list[str] = []
         entry.fields[name], pos = _bib_field_value(text, name_match.end(), macros, undefined)

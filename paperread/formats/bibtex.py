@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import IO, TYPE_CHECKING, Any
 
 from paperread import values
 from paperread.errors import InputError
 from paperread.exchange.clean import Problem, clean_document
+from paperread.exchange.lenient import lenient_papers
 from paperread.exchange.plan import Carried
-from paperread.formats.bibfields import bib_authors
+from paperread.formats.bibfields import bib_arxiv, bib_authors, bib_doi, bib_link, bib_venue, bib_year
 from paperread.formats.bibsyntax import bib_entries
 from paperread.formats.common import Categories, Parsed
-from paperread.formats.latex import latex_escape, latex_to_text, latex_verbatim
+from paperread.formats.latex import latex_escape, latex_to_text, latex_verbatim, math_spans
 
 if TYPE_CHECKING:
     from paperread.db import Reader
@@ -21,11 +23,20 @@ _BIB_AND_RE = re.compile(r"\s+and\s+", re.IGNORECASE)
 
 
 def _bib_title(title: str) -> str:
-    """The title escaped, each word with a capital letter in braces so styles keep its case."""
-    return " ".join(
-        "{" + latex_escape(word) + "}" if any(ch.isupper() for ch in word) else latex_escape(word)
-        for word in title.split()
-    )
+    """The title escaped, each word with a capital letter in braces so styles keep its case;
+    math kept from a BibTeX file (``$\\sqrt{s}$``) written as it is, so LaTeX renders it again."""
+    out: list[str] = []
+    pos = 0
+    for start, end in [*math_spans(title), (len(title), len(title))]:
+        words = " ".join(
+            "{" + latex_escape(word) + "}" if any(ch.isupper() for ch in word) else latex_escape(word)
+            for word in title[pos:start].split()
+        )
+        gap = " " if words and start > pos and title[start - 1].isspace() and start < len(title) else ""
+        lead = " " if out and pos < start and title[pos].isspace() and words else ""
+        out.append(lead + words + gap + title[start:end])
+        pos = end
+    return "".join(out).strip()
 
 
 def split_authors(authors: str | None) -> list[str]:
@@ -62,11 +73,12 @@ def _bib_entry(p: dict[str, Any], category_name: str) -> str:
         fields.append(("s2id", p["s2_id"]))
     fields.append(("note", f"Category: {latex_escape(category_name)}"))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
-    return f"@misc{{{p['key']},\n{body}\n}}\n"
+    return f"@misc{{{p['cite_key'] or p['key']},\n{body}\n}}\n"
 
 
 def write_bibtex(reader: Reader, out: IO[str]) -> dict[str, int]:
-    """One ``@misc`` entry per paper, keyed by the paper's key."""
+    """One ``@misc`` entry per paper, keyed by its citation key (the one its bibliography gave),
+    else by the paper's key."""
     from paperread import queries
 
     names = {c["slug"]: c["name"] for c in queries.export_categories(reader)}
@@ -78,11 +90,48 @@ def write_bibtex(reader: Reader, out: IO[str]) -> dict[str, int]:
 
 
 # The fields read_bibtex reads (an undefined @string in any other is no loss).
-_BIB_READ = ("title", "author", "year", "url", "eprint", "archiveprefix", "eprinttype", "doi", "note", "s2id",
-             "howpublished", "journal", "booktitle")  # fmt: skip
+_BIB_READ = ("title", "author", "year", "date", "url", "eprint", "archiveprefix", "eprinttype", "primaryclass", "doi",
+             "note", "s2id", "howpublished", "journal", "journaltitle", "booktitle", "volume", "number")  # fmt: skip
+BIBTEX_CARRIES = Carried(
+    papers={
+        "title": "set", "year": "fill", "category": "set", "url": "fill", "authors": "fill", "venue": "fill",
+        "s2_id": "fill", "arxiv_id": "fill", "doi": "fill", "cite_key": "fill",
+    },
+)  # fmt: skip
+
+
+def _entry_paper(entry: Any, categories: Categories) -> dict[str, Any]:
+    """An entry's fields as a paper's values, as written where they are not yet clean (the
+    lenient cleaning leaves off what cannot be read)."""
+    f = entry.fields
+    key = entry.key.strip()
+    note = latex_to_text(f.get("note", ""))
+    category = note.split(":", 1)[1] if note.lower().startswith("category:") else None
+    url = bib_link(f["url"]) if f.get("url") else None
+    if url is None and f.get("howpublished", "").lstrip().startswith(("\\url", "\\href")):
+        url = bib_link(f["howpublished"])
+    return {
+        "key": key.lower() if values.is_valid_key(key.lower()) else None,
+        "cite_key": key or None,
+        "title": latex_to_text(f.get("title", "")),
+        "year": bib_year(f),
+        "category": categories.slug(category),
+        "url": url,
+        "s2_id": latex_verbatim(f.get("s2id", "")) or None,
+        "arxiv_id": bib_arxiv(f) or (values.arxiv_id_from_url(url) if url else None),
+        "doi": bib_doi(f["doi"]) if f.get("doi") else None,
+        "authors": bib_authors(f["author"]) if f.get("author") else None,
+        "venue": bib_venue(f),
+    }
+
+
+_NO_TITLE = "paper skipped: title is empty"
 
 
 def read_bibtex(text: str, source: str) -> Parsed:
+    """Every entry with a title is a paper; a value that cannot be read is left off it, with a
+    warning (``exchange.lenient``); an entry repeating an earlier one (an id and the title) is
+    merged into it."""
     problems: list[Problem] = []
     categories = Categories()
     papers: list[dict[str, Any]] = []
@@ -90,55 +139,32 @@ def read_bibtex(text: str, source: str) -> Parsed:
     found = 0
     for entry in bib_entries(text, problems):
         found += 1
-        f = entry.fields
         for name in _BIB_READ:
             for word in entry.undefined.get(name, ()):
                 message = f"{name} uses @string '{word}', which is not defined: kept as the word"
                 problems.append(Problem("paper", entry.line, message, skipped=False))
-        try:
-            title = latex_to_text(f.get("title", ""))
-            if not title:
-                raise InputError("it has no title")
-            key = entry.key.strip().lower()
-            arxiv = None
-            if f.get("eprint") and (f.get("archiveprefix", "") + f.get("eprinttype", "")).lower().startswith("arxiv"):
-                arxiv = latex_verbatim(f["eprint"])
-            note = latex_to_text(f.get("note", ""))
-            category = note.split(":", 1)[1] if note.lower().startswith("category:") else None
-            url = latex_verbatim(f["url"]).replace("%7B", "{").replace("%7D", "}") if f.get("url") else None
-            paper = {
-                "key": key if values.is_valid_key(key) else None,
-                "title": title,
-                "year": latex_to_text(f.get("year", "")) or None,
-                "category": categories.slug(category),
-                "url": url,
-                "s2_id": latex_verbatim(f.get("s2id", "")) or None,
-                "arxiv_id": arxiv or (values.arxiv_id_from_url(url) if url else None),
-                "doi": latex_verbatim(f.get("doi", "")) or None,
-                "authors": bib_authors(f["author"]) if f.get("author") else None,
-                "venue": next(
-                    (latex_to_text(f[k]) for k in ("howpublished", "journal", "booktitle") if f.get(k)), None
-                ),
-            }
-        except InputError as error:
-            problems.append(Problem("paper", entry.line, f"entry skipped: {error.message}"))
-            continue
-        papers.append(paper)
+        papers.append(_entry_paper(entry, categories))
         lines.append(entry.line)
     if not found and not problems and text.strip():  # (an empty file: what an empty catalog exports)
         raise InputError(f"{source} is not BibTeX: it has no @type{{key, ...}} entry")
-    doc = {"format": "paperread", "version": 1, "categories": categories.items, "papers": papers, "videos": []}
-    del papers  # (the document's list: cleaning empties it as it goes)
+    papers, kept, lenient = lenient_papers(papers, lambda i: lines[i])
+    lines = [lines[i] for i in kept]
+    doc: dict[str, Any] = {
+        "format": "paperread",
+        "version": 1,
+        "categories": categories.items,
+        "papers": papers,
+        "videos": [],
+    }
     doc, more = clean_document(
         doc,
         source=source,
         locate=lambda kind, i, item: lines[i] if kind == "paper" else f"{kind} #{i + 1}",
         consume=True,
     )
-    carried = Carried(
-        papers={
-            "title": "set", "year": "fill", "category": "set", "url": "fill", "authors": "fill", "venue": "fill",
-            "s2_id": "fill", "arxiv_id": "fill", "doi": "fill",
-        },
-    )  # fmt: skip
-    return Parsed("bibtex", doc, problems + more, carried)
+    more = [replace(p, message="entry skipped: it has no title") if p.message == _NO_TITLE else p for p in more]
+    for paper in doc["papers"]:
+        if paper["cite_key"] == paper["key"]:  # (paperread's own export: the key is the citation key)
+            paper["cite_key"] = None
+    problems = sorted(problems + lenient + more, key=lambda p: p.where if isinstance(p.where, int) else 0)
+    return Parsed("bibtex", doc, problems, BIBTEX_CARRIES)

@@ -10,6 +10,7 @@ from typing import IO, TYPE_CHECKING, Any
 from paperread import limits, values
 from paperread.errors import InputError
 from paperread.exchange.clean import Problem, clean_document
+from paperread.exchange.lenient import lenient_papers
 from paperread.exchange.plan import Carried
 from paperread.formats.common import Categories, Parsed, end_of
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 CSV_COLUMNS = (
     "key", "title", "year", "category", "recorded", "citations", "s2_id", "arxiv_id", "doi", "url",
-    "description", "authors", "venue",
+    "description", "authors", "venue", "cite_key",
 )  # fmt: skip
 
 _TRUE = {"true", "yes", "y", "1", "✅", "x"}
@@ -116,36 +117,90 @@ def _csv_check_quotes(text: str, start: int, first_line: int, source: str) -> in
     return end
 
 
+# Other tools' headers (lowercased) for paperread's columns: Zotero's CSV export, Scopus's, and
+# Web of Science's (full names, or the two-letter tags of its tab-delimited export). A paperread
+# column named as such wins over an alias of it.
+CSV_ALIASES = {
+    "publication year": "year", "author": "authors", "publication title": "venue", "citation key": "cite_key",
+    "source title": "venue", "link": "url", "author full names": "full_names", "article title": "title",
+    "doi link": "url", "ti": "title", "au": "authors", "af": "full_names", "so": "venue", "py": "year",
+    "di": "doi", "arxiv": "arxiv_id", "arxiv id": "arxiv_id", "eprint": "arxiv_id", "s2 id": "s2_id",
+    "semantic scholar id": "s2_id",
+}  # fmt: skip
+_SCOPUS_AUTHOR_ID_RE = re.compile(r"\s*\(\d+\)")
+_INITIALS_RE = re.compile(r"(?:[A-Z][a-z]?\.?(?:-|\s)?)+")  # B.  S.-P.  EMG  J. E.
+_LAST_INITIALS_RE = re.compile(r"(.+?)\s+((?:[A-Z][a-z]?\.-?)+)")  # Scopus: Gong B.  Gao S.-P.
+
+
+def _csv_person(name: str) -> str:
+    """One name of an exported author list as "First Last": "Last, First" (Zotero, Web of
+    Science, Scopus's full names, their ids dropped) or "Last F." (Scopus)."""
+    name = _SCOPUS_AUTHOR_ID_RE.sub("", name).strip()
+    if "," in name:
+        last, _, first = name.partition(",")
+        return f"{first.strip()} {last.strip()}".strip()
+    initials = _LAST_INITIALS_RE.fullmatch(name)
+    return f"{initials.group(2)} {initials.group(1)}" if initials else name
+
+
+def csv_authors(text: str) -> str:
+    """An exported author list as paperread keeps authors ("First Last, First Last"): names
+    separated by ';' (Zotero, Scopus, Web of Science), or Scopus's older "Last, F., Last, F."."""
+    text = " ".join(text.split())
+    if ";" in text:
+        return ", ".join(_csv_person(n) for n in text.split(";") if n.strip())
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) >= 2 and len(parts) % 2 == 0 and all(_INITIALS_RE.fullmatch(p) for p in parts[1::2]):
+        return ", ".join(f"{given} {last}" for last, given in zip(parts[::2], parts[1::2]))
+    return text
+
+
+def _csv_columns(header: list[str], source: str) -> tuple[dict[str, int], list[str], bool]:
+    """Each column paperread reads (by its name) and where it is; the headers of the columns it
+    does not use; and whether the file is another tool's export (it named a column by an alias)."""
+    names = [h.strip().lower() for h in header]
+    duplicated = sorted({n for n in names if n and n in CSV_COLUMNS and names.count(n) > 1})
+    if duplicated:
+        raise InputError(f"{source} names column '{duplicated[0]}' twice")
+    columns = {n: i for i, n in enumerate(names) if n in CSV_COLUMNS}
+    zotero = "item type" in names  # Zotero's "Key" is its item id, not a key to cite or keep
+    if zotero:
+        columns.pop("key", None)
+    foreign = False
+    for i, n in enumerate(names):
+        alias = CSV_ALIASES.get(n)
+        if alias is not None and alias not in columns:
+            columns[alias] = i
+            foreign = True
+    foreign = foreign or zotero or "eid" in names
+    unused = [h for i, h in enumerate(header) if i not in columns.values() and h.strip()]
+    return columns, unused, foreign
+
+
 def read_csv(text: str, source: str) -> Parsed:
-    """One paper per row under a header naming some of ``CSV_COLUMNS`` (``title`` at least)."""
-    _csv_check_quotes(text, 0, 1, source)
+    """One paper per row under a header naming some of ``CSV_COLUMNS`` (``title`` at least) or
+    their aliases (``CSV_ALIASES``: Zotero, Scopus and Web of Science exports; a tab-delimited
+    file is read too). A value that cannot be read is left off its paper with a warning."""
+    first = text.split("\n", 1)[0]
+    tabbed = first.count("\t") > first.count(",")
+    if not tabbed:
+        _csv_check_quotes(text, 0, 1, source)
     source_lines = _CsvLines(text)
-    rows = csv.reader(source_lines)
+    rows = csv.reader(source_lines, delimiter="\t", quoting=csv.QUOTE_NONE) if tabbed else csv.reader(source_lines)
     try:
-        header = next(rows, None)
+        header = next(rows, None) or []
     except csv.Error as error:
         raise InputError(f"{source} is not CSV ({error})") from None
-    names = [h.strip().lower() for h in header or []]
-    if "title" not in names:
+    columns, unused, foreign = _csv_columns(header, source)
+    if "title" not in columns:
         raise InputError(
             f"{source} is not a paperread CSV: its first line names no 'title' column",
             hint=f"the columns are {','.join(CSV_COLUMNS)} (any order; title is required)",
         )
-    duplicated = sorted({n for n in names if n and names.count(n) > 1})
-    if duplicated:
-        raise InputError(f"{source} names column '{duplicated[0]}' twice")
     problems: list[Problem] = []
-    unknown = [h for h, n in zip(header or [], names) if n not in CSV_COLUMNS]
-    if unknown:
-        problems.append(
-            Problem(
-                "file",
-                1,
-                f"column(s) {', '.join(repr(u) for u in unknown)} ignored: not a paperread column",
-                skipped=False,
-            )
-        )
-    columns = {n: i for i, n in enumerate(names) if n in CSV_COLUMNS}
+    if unused:
+        shown = ", ".join(repr(u) for u in unused)
+        problems.append(Problem("file", 1, f"column(s) {shown} ignored: not a paperread column", skipped=False))
     categories = Categories()
     papers: list[dict[str, Any]] = []
     lines: list[int] = []
@@ -163,45 +218,67 @@ def read_csv(text: str, source: str) -> Parsed:
         last = (start_offset, start)
         if not any(c.strip() for c in cells):
             continue
-        if len(cells) > len(names):
-            problems.append(Problem("paper", start, f"paper skipped: {len(cells)} cells, the header has {len(names)}"))
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
+            problems.append(Problem("paper", start, f"paper skipped: {len(cells)} cells, the header has {len(header)}"))
             continue
 
         def cell(name: str, cells: list[str] = cells) -> str | None:
             index = columns.get(name)
             return cells[index] if index is not None and index < len(cells) else None
 
+        paper: dict[str, Any] = {name: (cell(name) or "").strip() or None for name in (
+            "key", "cite_key", "title", "url", "s2_id", "arxiv_id", "doi", "authors", "venue", "year",
+        )}  # fmt: skip
+        paper["description"] = (cell("description") or "").strip() or None
+        full_names = (cell("full_names") or "").strip()
+        if full_names:
+            paper["authors"] = full_names
+        if foreign and paper["authors"]:
+            paper["authors"] = csv_authors(paper["authors"])
+        if paper["url"] and "://" not in paper["url"] and paper["url"].lower().startswith("www."):
+            paper["url"] = "https://" + paper["url"]
+        paper["category"] = categories.slug(cell("category"))
+        recorded = cell("recorded")
         try:
-            paper: dict[str, Any] = {name: (cell(name) or "").strip() or None for name in (
-                "key", "title", "url", "s2_id", "arxiv_id", "doi", "authors", "venue",
-            )}  # fmt: skip
-            paper["description"] = (cell("description") or "").strip() or None
-            paper["year"] = (cell("year") or "").strip() or None
-            paper["category"] = categories.slug(cell("category"))
-            recorded = cell("recorded")
             paper["recorded"] = _csv_flag(recorded) if recorded is not None else None
+        except InputError as error:
+            paper["recorded"] = None
+            message = f"{error.message}: the paper is imported without it"
+            problems.append(Problem("paper", start, message, skipped=False, left_off=True))
+        try:
             paper["citations"] = _csv_count(cell("citations") or "", "citations")
         except InputError as error:
-            problems.append(Problem("paper", start, f"paper skipped: {error.message}"))
-            continue
+            paper["citations"] = None
+            message = f"{error.message}: the paper is imported without it"
+            problems.append(Problem("paper", start, message, skipped=False, left_off=True))
         papers.append(paper)
         lines.append(start)
-    # An unclosed quote runs to the end of the text: the last record read holds it.
-    _csv_check_quotes(text, *last, source)
-    doc = {"format": "paperread", "version": 1, "categories": categories.items, "papers": papers, "videos": []}
-    del papers  # (the document's list: cleaning empties it as it goes)
+    if not tabbed:  # an unclosed quote runs to the end of the text: the last record read holds it
+        _csv_check_quotes(text, *last, source)
+    papers, kept, lenient = lenient_papers(papers, lambda i: lines[i])
+    lines = [lines[i] for i in kept]
+    doc: dict[str, Any] = {
+        "format": "paperread", "version": 1, "categories": categories.items, "papers": papers, "videos": [],
+    }  # fmt: skip
     doc, more = clean_document(
         doc,
         source=source,
         locate=lambda kind, i, item: lines[i] if kind == "paper" else f"{kind} #{i + 1}",
         consume=True,
     )
+    for paper in doc["papers"]:
+        if paper["cite_key"] == paper["key"]:
+            paper["cite_key"] = None
     modes = {
         "title": "set", "year": "set", "category": "set", "url": "set", "description": "set", "authors": "set",
         "venue": "set", "recorded": "set", "s2_id": "fill", "arxiv_id": "fill", "doi": "fill", "citations": "seed",
+        "cite_key": "fill",
     }  # fmt: skip
+    if "full_names" in columns:  # (Scopus and Web of Science: full names where given, else the short ones)
+        columns.setdefault("authors", columns["full_names"])
     carried = Carried(papers={k: v for k, v in modes.items() if k in columns}, order=True)
-    return Parsed("csv", doc, problems + more, carried)
+    problems = sorted(problems + lenient + more, key=lambda p: p.where if isinstance(p.where, int) else 0)
+    return Parsed("csv", doc, problems, carried)
 
 
 def write_csv(reader: Reader, out: IO[str]) -> dict[str, int]:
@@ -227,6 +304,7 @@ def write_csv(reader: Reader, out: IO[str]) -> dict[str, int]:
                 row["description"],
                 row["authors"],
                 row["venue"],
+                row["cite_key"],
             ]
         )
         n += 1

@@ -27,23 +27,49 @@ def latex_escape(text: str) -> str:
     return _DOUBLE_HYPHEN_RE.sub("-{}", _LATEX_SPECIAL_RE.sub(lambda m: _LATEX_SPECIAL[m.group(0)], one_line))
 
 
+_BALANCE_RES = {"}": re.compile(r"[\\{}]"), '"': re.compile(r'[\\{}"]')}
+
+
+# Math in a stored title: $...$ holding a command, a sub- or superscript or braces (balanced).
+_STORED_MATH_RE = re.compile(r"\$[^$]*[\\^_{}][^$]*\$")
+
+
+def math_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` holds LaTeX math kept from a BibTeX file (``$...$`` with a command, ``^``,
+    ``_`` or braces, its braces balanced): exported as written so that LaTeX renders it."""
+    spans = []
+    for match in _STORED_MATH_RE.finditer(text):
+        depth = 0
+        for ch in match.group():
+            depth += (ch == "{") - (ch == "}")
+            if depth < 0:
+                break
+        if depth == 0:
+            spans.append(match.span())
+    return spans
+
+
 def balanced_end(text: str, pos: int, closer: str) -> int | None:
-    """The index of the first ``closer`` outside braces from ``pos`` on (braces nest, a
-    backslash escapes the character after it), or None."""
+    """The index of the first ``closer`` (``}`` or ``"``) outside braces from ``pos`` on (braces
+    nest, a backslash escapes the character after it), or None. Jumps from one of those
+    characters to the next: every other character is passed over in C."""
     depth = 0
-    while pos < len(text):
-        c = text[pos]
+    find = _BALANCE_RES[closer].search
+    while True:
+        match = find(text, pos)
+        if match is None:
+            return None
+        c, at = match.group(), match.start()
         if c == "\\":
-            pos += 2
+            pos = at + 2
             continue
         if c == closer and depth == 0:
-            return pos
+            return at
         if c == "{":
             depth += 1
         elif c == "}":
             depth -= 1
-        pos += 1
-    return None
+        pos = at + 1
 
 
 def latex_group_end(text: str, pos: int) -> int | None:
@@ -130,7 +156,8 @@ _LATEX_CONTROL_SYMBOLS = {
     " ": " ", "\n": " ", "\\": " ", ",": " ", ";": " ", ":": " ", "!": "", "-": "", "/": "", "@": "",
 }  # fmt: skip
 _LATEX_COMMAND_RE = re.compile(r"\\(?:([A-Za-z]+)|(.))", re.DOTALL)
-_LATEX_PLAIN_RE = re.compile(r"[^\\{}~-]+")
+_LATEX_PLAIN_RE = re.compile(r"[^\\{}~$-]+")
+_MATH_END_RE = re.compile(r"(?<!\\)\$")
 _LATEX_DASHES_RE = re.compile(r"-+")
 _SPACES_RE = re.compile(r"\s*")
 
@@ -156,6 +183,11 @@ def _latex_plain(value: str) -> str:
         elif ch == "~":
             out.append(" ")
             pos += 1
+        elif ch == "$":  # math: kept as written ($\\sqrt{{s}_{NN}}$), its braces and commands meaning something
+            close = _MATH_END_RE.search(value, pos + 1)
+            stop = close.end() if close is not None and close.start() > pos + 1 else pos + 1
+            out.append(value[pos:stop])
+            pos = stop
         elif ch == "-":
             dashes = end_of(_LATEX_DASHES_RE, value, pos) - pos
             out.append("—" * (dashes // 3) + ("", "-", "–")[dashes % 3])

@@ -1,0 +1,125 @@
+"""Reading other people's files: keep the paper, leave off what cannot be read.
+
+A bibliography exported by Zotero, Mendeley, JabRef, INSPIRE or Scopus carries values
+paperread cannot use (a DOI of ``N/A``, a link with a space in it, a year ``to appear``).
+One such value costs that value, not the paper: ``lenient_papers`` checks each optional field
+of each paper on its own, leaves off the ones that fail (with a warning naming the value and
+why) and hands on papers whose every value is clean. Only a paper with no title is skipped
+(by ``clean.clean_document``, which the readers call next).
+
+Duplicates are judged by more than one id: a later paper sharing an id (S2 id, arXiv id, DOI)
+or key with an earlier one *and* its title is the same paper, merged into the earlier (its
+values fill the earlier one's empty fields), and reported; one sharing an id but not the
+title is another work carrying a wrong id: both are kept, the later without that id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from paperread.errors import InputError
+from paperread.exchange.clean import ID_NAMES, Problem, optional_cleaners
+
+_IDS = ("s2_id", "arxiv_id", "doi")
+
+
+def title_form(title: Any) -> str | None:
+    """A title as duplicates are judged: letters and digits only, accents and case folded."""
+    if not isinstance(title, str):
+        return None
+    folded = unicodedata.normalize("NFKD", title).casefold()
+    return "".join(ch for ch in folded if ch.isalnum()) or None
+
+
+def lenient_papers(
+    papers: list[dict[str, Any]], where: Callable[[int], int | str]
+) -> tuple[list[dict[str, Any]], list[int], list[Problem]]:
+    """The papers with every unreadable optional value left off and duplicates merged; the
+    indexes (into ``papers``) of those kept, and a warning for each value left off and each
+    paper merged. ``where(i)`` says where paper ``i`` is (its line)."""
+    cleaners = optional_cleaners(dt.date.today().year + 1)
+    kept: list[dict[str, Any]] = []
+    indexes: list[int] = []
+    problems: list[Problem] = []
+    holders: dict[tuple[str, Any], int] = {}  # (field, value) -> position in ``kept``
+    for i, raw in enumerate(papers):
+        paper = dict(raw)
+        place = where(i)
+        for name, clean in cleaners.items():
+            value = paper.get(name)
+            if value is None or value == "":
+                continue
+            try:
+                paper[name] = clean(value)
+            except InputError as error:
+                paper[name] = None
+                outcome = "the paper gets a key of its own" if name == "key" else "the paper is imported without it"
+                message = f"{error.message}: {outcome}"
+                problems.append(Problem("paper", place, message, skipped=False, left_off=name != "key"))
+        form = title_form(paper.get("title"))
+        if form is None:  # no title: clean_document skips it and says so
+            kept.append(paper)
+            indexes.append(i)
+            continue
+        same = _same_paper(paper, form, kept, holders)
+        if same is not None:
+            earlier, name = same
+            _merge(kept[earlier], paper, earlier, holders)
+            what = "key" if name == "key" else ID_NAMES[name]
+            message = f"the same paper as line {where(indexes[earlier])} (same {what} and title): merged into it"
+            problems.append(Problem("paper", place, message, skipped=False, merged=True))
+            continue
+        for name in (*_IDS, "key"):
+            value = paper.get(name)
+            if value is None or (name, value) not in holders:
+                continue
+            other = where(indexes[holders[name, value]])
+            paper[name] = None
+            if name == "key":
+                message = (
+                    f"key '{value}' is the key of the paper at line {other}, a different title: this one gets its own"
+                )
+                problems.append(Problem("paper", place, message, skipped=False))
+            else:
+                message = (
+                    f"{ID_NAMES[name]} {value} is also given to the paper at line {other}, a different title: "
+                    "the paper is imported without it"
+                )
+                problems.append(Problem("paper", place, message, skipped=False, left_off=True))
+        _hold(paper, len(kept), holders)
+        kept.append(paper)
+        indexes.append(i)
+    return kept, indexes, problems
+
+
+def _same_paper(
+    paper: Mapping[str, Any], form: str, kept: list[dict[str, Any]], holders: Mapping[tuple[str, Any], int]
+) -> tuple[int, str] | None:
+    """The earlier paper this one repeats (an id or the key, and the title, in common), and the field."""
+    for name in (*_IDS, "key"):
+        value = paper.get(name)
+        earlier = holders.get((name, value)) if value is not None else None
+        if earlier is not None and title_form(kept[earlier].get("title")) == form:
+            return earlier, name
+    return None
+
+
+def _merge(into: dict[str, Any], paper: Mapping[str, Any], position: int, holders: dict[tuple[str, Any], int]) -> None:
+    """Fill the earlier paper's empty fields from the later one (an id another paper holds stays off)."""
+    for name, value in paper.items():
+        if value is None or value == "" or into.get(name) not in (None, ""):
+            continue
+        if name in (*_IDS, "key") and (name, value) in holders:
+            continue
+        into[name] = value
+    _hold(into, position, holders)
+
+
+def _hold(paper: Mapping[str, Any], position: int, holders: dict[tuple[str, Any], int]) -> None:
+    for name in (*_IDS, "key"):
+        value = paper.get(name)
+        if value is not None:
+            holders.setdefault((name, value), position)
