@@ -495,6 +495,18 @@ def _kind(table: _Table) -> str | None:
     return None
 
 
+def _unused_columns(video_tables: list[_Table], paper_tables: list[_Table]) -> tuple[int, list[str]] | None:
+    """The header cells of the videos and papers tables that name no column paperread reads
+    (each once, in the order met), and the line of the first table holding one."""
+    names: dict[str, int] = {}
+    for tables, known in ((video_tables, VIDEO_COLUMNS), (paper_tables, PAPER_COLUMNS)):
+        for table in tables:
+            for header in table.header:
+                if header.strip() and not any(header.startswith(name) for name in known):
+                    names.setdefault(header.strip(), table.line)
+    return (min(names.values()), list(names)) if names else None
+
+
 def read_readme(text: str, *, source: str = "input") -> ReadResult:
     """Read a paper-reading README into a catalog document (version 1).
 
@@ -515,6 +527,10 @@ def read_readme(text: str, *, source: str = "input") -> ReadResult:
         (t.line, f"table with columns {' | '.join(t.header)} is neither videos nor papers; skipped")
         for t in by_kind[None]
     ]
+    unused = _unused_columns(video_tables, paper_tables)
+    if unused:
+        line, names = unused
+        problems.append((line, f"column(s) {', '.join(repr(n) for n in names)} ignored: not a paper-reading column"))
     categories, papers = _read_papers(paper_tables, problems)
     videos = _read_videos(video_tables, _PaperIndex(papers), problems)
     problems.sort()

@@ -158,17 +158,17 @@ def test_citation_keys_survive_import_and_export(empty_cli: Cli, tmp_path: Path)
     empty_cli.ok("import", write(tmp_path, "keys.bib", text))
     papers = export_doc(empty_cli)["papers"]
     assert [(p["key"], p["cite_key"]) for p in papers] == [
-        ("higher-harmonic-anisotropic-flow", "Aamodt:2011mr"),
-        ("deep-residual-learning", "He_2016_CVPR"),
+        ("aamodt-2011mr", "Aamodt:2011mr"),
+        ("he-2016-cvpr", "He_2016_CVPR"),
         ("vaswani2017", None),  # paperread's key is the citation key
         ("goodfellow-et-al-2016", "Goodfellow-et-al-2016"),
-        ("imagenet-classification", "10.1145/3065386"),
+        ("10-1145-3065386", "10.1145/3065386"),
     ]
     exported = empty_cli.ok("export", "bibtex").stdout
     for key in ("Aamodt:2011mr", "He_2016_CVPR", "vaswani2017", "Goodfellow-et-al-2016", "10.1145/3065386"):
         assert f"@misc{{{key},\n" in exported
     # The CLI keeps its own short keys; a second import of the export changes nothing.
-    assert as_json(empty_cli.ok("show", "deep-residual-learning", "--json"))["title"] == "Deep Residual Learning"
+    assert as_json(empty_cli.ok("show", "he-2016-cvpr", "--json"))["title"] == "Deep Residual Learning"
     report = as_json(empty_cli.ok("import", write(tmp_path, "again.bib", exported), "--json"))
     assert report["changed"] is False
     csv_text = empty_cli.ok("export", "csv").stdout
@@ -207,7 +207,7 @@ def test_the_same_id_on_another_title_keeps_both_and_drops_the_later_id() -> Non
 
 def test_a_repeated_key_on_another_title_gets_a_key_of_its_own() -> None:
     parsed = bib("@misc{smith2020, title={One}}\n@misc{smith2020, title={Two}}\n")
-    assert [p["key"] for p in parsed.doc["papers"]] == ["smith2020", "two"]
+    assert [p["key"] for p in parsed.doc["papers"]] == ["smith2020", "two"]  # (its own, from the title)
     assert [p["cite_key"] for p in parsed.doc["papers"]] == [None, "smith2020"]
 
 
@@ -311,3 +311,31 @@ def test_a_web_of_science_tab_delimited_export_is_read() -> None:
     assert paper["title"].endswith('"emotion" data') and paper["authors"] == "Eiman Kanjo, Eman M. G. Younis"
     assert (paper["venue"], paper["year"], paper["doi"]) == ("INFORMATION FUSION", 2019, "10.1016/j.inffus.2018.09.001")
     assert [p.message for p in parsed.problems] == ["column(s) 'PT', 'UT' ignored: not a paperread column"]
+
+
+# ---------------------------------------------------------------------------- other tables' columns
+
+
+def test_markdown_columns_paperread_does_not_read_are_named_in_one_warning(empty_cli: Cli, tmp_path: Path) -> None:
+    text = (
+        "## 论文\n\n### 计算机视觉\n\n| 已录制 | 年份 | 名字 | 作者 | 简介 | 引用 | 笔记 |\n| --- | --- | --- | --- | --- | --- | --- |\n"
+        "| ✅ | 2012 | [AlexNet](https://papers.nips.cc/x.pdf) | Krizhevsky | 描述 | | mine |\n\n"
+        "### 强化学习\n\n| 已录制 | 年份 | 名字 | 笔记 |\n| --- | --- | --- | --- |\n| | 2015 | [DQN](https://x.org/dqn) | n |\n"
+    )
+    result = empty_cli.ok("import", write(tmp_path, "table.md", text), "--json")
+    assert "warning: line 5: column(s) '作者', '笔记' ignored: not a paper-reading column" in result.stderr
+    report = as_json(result)
+    assert report["papers"]["added"] == 2 and report["papers"]["skipped"] == 0
+    assert [p["message"] for p in report["problems"]] == [
+        "column(s) '作者', '笔记' ignored: not a paper-reading column"
+    ]
+
+
+def test_a_paper_is_found_again_by_its_citation_key_after_its_key_changed(empty_cli: Cli, tmp_path: Path) -> None:
+    empty_cli.ok("import", write(tmp_path, "a.bib", "@misc{He_2016_CVPR, title={Deep Residual Learning}}\n"))
+    empty_cli.ok("edit", "he-2016-cvpr", "--key", "resnet")
+    edited = "@misc{He_2016_CVPR, title={Deep Residual Learning for Image Recognition}, year={2016}}\n"
+    report = as_json(empty_cli.ok("import", write(tmp_path, "b.bib", edited), "--json"))
+    assert (report["papers"]["added"], report["papers"]["updated"]) == (0, 1)
+    (paper,) = export_doc(empty_cli)["papers"]
+    assert (paper["key"], paper["cite_key"], paper["year"]) == ("resnet", "He_2016_CVPR", 2016)

@@ -2,7 +2,8 @@
 
 - A category is the one with the same slug, else the same name.
 - A paper is the one with the same Semantic Scholar id, else the same link
-  (``values.normalize_url_for_match``), arXiv id or DOI, else the same key; a paper the file
+  (``values.normalize_url_for_match``), arXiv id or DOI, else the same citation key (a BibTeX
+  entry's key kept as written), else the same key; a paper the file
   gives no id or link at all (a README cannot carry keys) also by title, one in the same
   category first. Never a row another paper of the file took, nor one with another S2 id.
   Candidates are tried in id order, so the same file picks the same rows every time.
@@ -58,6 +59,7 @@ class _Index:
         self.arxiv: dict[str, list[Row]] = defaultdict(list)
         self.doi: dict[str, list[Row]] = defaultdict(list)
         self.key: dict[str, Row] = {}
+        self.cite: dict[str, Row] = {}
         self.title: dict[str, list[Row]] = defaultdict(list)
         for row in sorted(snapshot.papers.values(), key=lambda r: r["id"]):
             self.title[title_form(row["title"])].append(row)
@@ -68,6 +70,8 @@ class _Index:
             if row["doi"]:
                 self.doi[row["doi"]].append(row)
             self.key[row["key"]] = row
+            if row.get("cite_key"):
+                self.cite.setdefault(row["cite_key"], row)
 
     def by_link(self, url: str) -> list[Row]:
         if self._link is None:
@@ -85,6 +89,8 @@ class _Index:
             found.append(self.arxiv.get(p["arxiv_id"], []))
         if p["doi"]:
             found.append(self.doi.get(p["doi"], []))
+        cite = p.get("cite_key")
+        found.append([self.cite[cite]] if cite in self.cite else [])
         found.append([self.key[p["key"]]] if p["key"] in self.key else [])
         if not (p["s2_id"] or p["url"] or p["arxiv_id"] or p["doi"]):  # same title: the same category first
             same = self.title.get(title_form(p["title"]), [])

@@ -105,13 +105,14 @@ def _entry_paper(entry: Any, categories: Categories) -> dict[str, Any]:
     lenient cleaning leaves off what cannot be read)."""
     f = entry.fields
     key = entry.key.strip()
+    own = key.lower() if values.is_valid_key(key.lower()) else values.slugify_key(key)  # Aamodt:2011mr: aamodt-2011mr
     note = latex_to_text(f.get("note", ""))
     category = note.split(":", 1)[1] if note.lower().startswith("category:") else None
     url = bib_link(f["url"]) if f.get("url") else None
     if url is None and f.get("howpublished", "").lstrip().startswith(("\\url", "\\href")):
         url = bib_link(f["howpublished"])
     return {
-        "key": key.lower() if values.is_valid_key(key.lower()) else None,
+        "key": own or None,
         "cite_key": key or None,
         "title": latex_to_text(f.get("title", "")),
         "year": bib_year(f),

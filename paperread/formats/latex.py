@@ -118,6 +118,8 @@ _LATEX_STYLES = frozenset(
         "textmd",
         "textnormal",
         "mbox",
+        "textsuperscript",
+        "textsubscript",
         "hbox",
         "text",
         "mathrm",
@@ -166,7 +168,8 @@ def latex_to_text(value: str) -> str:
     """A BibTeX value as plain text: accents and letters written as commands in Unicode
     (NFC), escaped specials and what ``latex_escape`` writes undone, ``--``/``---`` as dashes,
     ``~`` as a space, styling commands and protective braces dropped, whitespace collapsed.
-    A command it does not know is kept as written (``\\foo{x}``)."""
+    A command it does not know is kept as written (``\\foo{x}``). Math (``$\\sqrt{{s}_{NN}}$``) is
+    kept as written, its braces and commands meaning something."""
     return " ".join(_latex_plain(value).split())
 
 

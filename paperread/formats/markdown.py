@@ -20,7 +20,7 @@ def read_markdown(text: str, source: str) -> Parsed:
     problems = []
     for line, message in result.problems:
         kind = "paper" if message.startswith("paper") else "video" if message.startswith("video") else "file"
-        problems.append(Problem(kind, line, message))
+        problems.append(Problem(kind, line, message, skipped=not message.startswith("column(s)")))
 
     def locate(kind: str, index: int, item: Any) -> str:
         name = item.get("title") or item.get("name") if isinstance(item, dict) else None
