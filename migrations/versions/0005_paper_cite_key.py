@@ -1,7 +1,7 @@
 """a paper's citation key, as a bibliography gives it
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-04
 
 A BibTeX or CSV file's key (``Aamodt:2011mr``, ``He2016``, ``vaswani_attention_2017``) is kept
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
