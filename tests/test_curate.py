@@ -712,7 +712,7 @@ BAD_INPUT = [
     (["edit", "vgg", "--key", "ÜBER"], "is not a paper key", 1),
     (["edit", "vgg", "--category", "nowhere"], "unknown category 'nowhere'", 1),
     (["edit", "vgg", "--url", "mailto:x@example.com"], "is not an http(s) URL", 2),
-    (["edit", "vgg", "--title", "ok", "--year", "99"], "year '99'", 2),  # nothing half-written
+    (["edit", "vgg", "--title", "ok", "--year", "0"], "year '0'", 2),  # nothing half-written
     (["remove", "no-such-paper", "--yes"], "no paper matches 'no-such-paper'", 1),
     (["category", "add", "cnn", "--name", "CNN 2", "--parent", "vision"], "category 'vision/cnn' already exists", 1),
     (["category", "add", "new", "--name", "生成模型"], "category name '生成模型' is already used by 'generative'", 1),
