@@ -25,7 +25,7 @@ CASES = [
     (["list", "--help"], EXIT_OK),
     # usage: the command line itself is wrong
     (["list", "--year", "abc"], EXIT_USAGE),
-    (["list", "--year", "1066"], EXIT_USAGE),
+    (["list", "--year", "10000"], EXIT_USAGE),
     (["list", "--since", "soon"], EXIT_USAGE),
     (["list", "--category", ""], EXIT_USAGE),
     (["list", "--sort", "colour"], EXIT_USAGE),

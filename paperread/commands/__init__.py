@@ -180,7 +180,7 @@ def checked(parse: str) -> Callable[[Any], Any]:
 
 
 def year_value(value: str | int) -> int:
-    """Typer parser for a year option: what ``values.parse_year`` accepts (1900 to next year)."""
+    """Typer parser for a year option: what ``values.parse_year`` accepts (year 1 to next year)."""
     from paperread.values import parse_year
 
     return parse_year(value)
