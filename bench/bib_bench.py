@@ -4,6 +4,7 @@
     python bench/bib_bench.py                                  # 1,000 / 10,000 / 20,000 entries, 3 reps
     python bench/bib_bench.py --sizes 10000 --reps 5
     python bench/bib_bench.py --baseline /tmp/base/            # also time another paperread tree, interleaved
+    python bench/bib_bench.py --write                          # and put the figures in bench/RESULTS.md
 
 Every measurement is a fresh Python process, timed from spawn to exit (wall) and by the CPU
 time it used (user + system, ``os.wait4``); the median of ``--reps`` runs is reported, with the
@@ -31,6 +32,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 WORK = ROOT / "bench" / "work" / "bib"
 PARSE = "import sys; from paperread import formats; p = formats.parse(open(sys.argv[1]).read(), 'bibtex', source='b'); print(len(p.doc['papers']))"
 
@@ -93,11 +96,18 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,20000")
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--baseline", type=Path, help="a directory holding another paperread package")
+    parser.add_argument("--write", action="store_true", help="write the figures to bench/RESULTS.md (section bib)")
     args = parser.parse_args()
+    lines: list[str] = []
+
+    def say(text: str) -> None:
+        print(text)
+        lines.append(text)
+
     WORK.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PAPERREAD_USER": "bench"}
     base_env = {**env, "PYTHONPATH": str(args.baseline)} if args.baseline else None
-    print(f"load average before: {' / '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    say(f"load average before: {' / '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for n in (int(s) for s in args.sizes.split(",")):
         path = bibliography(n)
         parse: list[tuple[float, float]] = []
@@ -112,12 +122,21 @@ def main() -> None:
             db.unlink(missing_ok=True)
             run([sys.executable, "-m", "paperread", "--db", str(db), "init", "--empty"], env)
             imports.append(run([sys.executable, "-m", "paperread", "--db", str(db), "import", str(path)], env))
-        print(f"{n:>7,} entries ({path.stat().st_size / 1e6:.1f} MB)")
-        print(f"  parse   {shown(parse)}")
+        say(f"{n:>7,} entries ({path.stat().st_size / 1e6:.1f} MB)")
+        say(f"  parse   {shown(parse)}")
         if base:
-            print(f"  parse, baseline {args.baseline}: {shown(base)}")
-        print(f"  import  {shown(imports)}")
-    print(f"load average after: {' / '.join(f'{x:.2f}' for x in os.getloadavg())}")
+            say(f"  parse, baseline {args.baseline}: {shown(base)}")
+        say(f"  import  {shown(imports)}")
+    say(f"load average after: {' / '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if args.write:
+        from bench.results import write_section
+
+        command = " ".join(["python bench/bib_bench.py", *sys.argv[1:]])
+        intro = (
+            f"## BibTeX reading\n\nWritten by `{command}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: "
+            f"median of {args.reps} runs, each a fresh process (wall, and CPU = user + system).\n"
+        )
+        write_section(ROOT / "bench" / "RESULTS.md", "bib", intro + "\n```\n" + "\n".join(lines) + "\n```\n")
 
 
 if __name__ == "__main__":

@@ -306,6 +306,7 @@ def test_a_web_of_science_tab_delimited_export_is_read() -> None:
         'between on-body, environmental and "emotion" data\tINFORMATION FUSION\t2019\t10.1016/j.inffus.2018.09.001\t'
         "WOS:000456000000001\t\n"
     )
+    assert formats.detect_format("savedrecs.txt", header + row) == "csv"
     parsed = formats.parse(header + row, "csv", source="savedrecs.txt")
     paper = only(parsed)
     assert paper["title"].endswith('"emotion" data') and paper["authors"] == "Eiman Kanjo, Eman M. G. Younis"

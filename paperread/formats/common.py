@@ -14,7 +14,8 @@ from paperread.exchange.plan import Carried
 
 FORMATS = ("markdown", "json", "csv", "bibtex")
 EXTENSIONS = {
-    ".md": "markdown", ".markdown": "markdown", ".json": "json", ".csv": "csv", ".bib": "bibtex", ".bibtex": "bibtex",
+    ".md": "markdown", ".markdown": "markdown", ".json": "json", ".csv": "csv", ".tsv": "csv", ".bib": "bibtex",
+    ".bibtex": "bibtex",
 }  # fmt: skip
 
 BIBTEX_ENTRY_RE = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]", re.MULTILINE)
@@ -53,8 +54,11 @@ def detect_format(name: str | None, text: str) -> str:
         return "json"
     if BIBTEX_ENTRY_RE.search(text[:20_000]):
         return "bibtex"
-    first = head.split("\n", 1)[0].lower()
-    if "title" in first and "," in first and "|" not in first:
+    first = head.split("\n", 1)[0]
+    if "\t" in first and "TI" in first.split("\t"):  # Web of Science's tab-delimited export (savedrecs.txt)
+        return "csv"
+    first = first.lower()
+    if "title" in first and ("," in first or "\t" in first) and "|" not in first:
         return "csv"
     return "markdown"
 
