@@ -784,6 +784,7 @@ def _plan_counts(plan: Any, source: str, fmt: str, dry_run: bool) -> None:
         (plan.count("reading", "add") + plan.count("reading", "update"), "reading states restored"),
         (plan.count("history", "add"), "citation history points added"),
         (plan.count("watched", "add"), "watched marks added"),
+        (plan.count("video_note", "add"), "notes on videos restored"),
         (plan.reordered, "moved within their list"),
     ]
     shown = [f"{n} {what}" for n, what in extra if n]

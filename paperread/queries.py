@@ -704,6 +704,14 @@ def export_watched(reader: Reader) -> list[dict[str, Any]]:
     )
 
 
+def export_video_notes(reader: Reader) -> list[dict[str, Any]]:
+    """Every user's notes on videos, each video's users in code-point order."""
+    return reader.rows(
+        f"""SELECT video_id, user_name, note, updated_at FROM video_note
+            ORDER BY video_id, user_name{binary_order(reader)}"""
+    )
+
+
 def catalog_is_empty(reader: Reader) -> bool:
     """True when the catalog holds no category, paper or video (``init --empty``)."""
     row = reader.rows(
@@ -748,6 +756,10 @@ def import_history_state(reader: Reader) -> list[dict[str, Any]]:
 
 def import_watched_state(reader: Reader) -> list[dict[str, Any]]:
     return reader.rows("SELECT user_name, video_id FROM watched")
+
+
+def import_video_note_state(reader: Reader) -> list[dict[str, Any]]:
+    return reader.rows("SELECT user_name, video_id FROM video_note")
 
 
 # ---------------------------------------------------------------------------- notes on videos and the journal

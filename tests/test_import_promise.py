@@ -69,6 +69,7 @@ def db_state(db: str) -> dict[str, Any]:
                 "reading": {},
                 "history": set(),
                 "watched": {},
+                "video_note": {},
             }
             for r in rows("SELECT * FROM paper"):
                 for gone in ("created_at", "updated_at"):
@@ -92,6 +93,8 @@ def db_state(db: str) -> dict[str, Any]:
                 state["history"].add((r["paper_id"], r["citations"], stamp_text(r["fetched_at"])))
             for r in rows("SELECT user_name, video_id, watched_at FROM watched"):
                 state["watched"][(r["user_name"], r["video_id"])] = stamp_text(r["watched_at"])
+            for r in rows("SELECT user_name, video_id, note, updated_at FROM video_note"):
+                state["video_note"][(r["user_name"], r["video_id"])] = (r["note"], stamp_text(r["updated_at"]))
             return state
     finally:
         engine.dispose()
@@ -141,6 +144,7 @@ def _apply_change(state: dict[str, Any], c: Any, row_id: Callable[[str, int], in
             if c.kind == "video":
                 state["ties"].pop(rid, None)
                 state["watched"] = {k: v for k, v in state["watched"].items() if k[1] != rid}
+                state["video_note"] = {k: v for k, v in state["video_note"].items() if k[1] != rid}
             return
         row = state[c.kind].setdefault(rid, {"id": rid} if False else {})
         row.update(new)
@@ -163,6 +167,9 @@ def _apply_change(state: dict[str, Any], c: Any, row_id: Callable[[str, int], in
         state["history"].add((row_id("paper", c.fields["paper"][1].ref), new["citations"], new["fetched_at"]))
     elif c.kind == "watched":
         state["watched"][(new["user_name"], row_id("video", c.fields["video"][1].ref))] = new["watched_at"]
+    elif c.kind == "video_note":
+        key = (new["user_name"], row_id("video", c.fields["video"][1].ref))
+        state["video_note"][key] = (new["note"], new["updated_at"])
 
 
 def comparable(state: dict[str, Any]) -> dict[str, Any]:
@@ -174,6 +181,7 @@ def comparable(state: dict[str, Any]) -> dict[str, Any]:
         for k, r in out["reading"].items()
     }
     out["watched"] = {k: v and "at" for k, v in out["watched"].items()}
+    out["video_note"] = {k: (v[0], v[1] and "at") for k, v in out["video_note"].items()}
     out["ties"] = {v: ps for v, ps in out["ties"].items() if ps}
     return out
 

@@ -764,7 +764,7 @@ def test_export_to_a_missing_folder_is_an_error(cli: Cli, tmp_path: Path) -> Non
 
 def test_export_json_of_an_empty_catalog(empty_cli: Cli) -> None:
     doc = export_doc(empty_cli)
-    assert doc == {"format": "paperread", "version": 1, "categories": [], "papers": [], "videos": []}
+    assert doc == {"format": "paperread", "version": 2, "categories": [], "papers": [], "videos": []}
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "markdown", "bibtex"])

@@ -142,3 +142,63 @@ def test_removing_a_video_takes_its_notes(builtin_db: Path) -> None:
 
     with sqlite3.connect(builtin_db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM video_note").fetchone()[0] == 0
+
+
+# ---------------------------------------------------------------------------- export json, version 2
+
+
+def test_export_json_carries_notes_on_videos(cli: Cli, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    cli.ok("note", "--video", SURVEY, "--text", "InstDisc, CPC | `MoCo`\n")
+    cli.ok("note", "--video", SURVEY, "--text", "alice's", env={"PAPERREAD_USER": "alice"})
+    doc = json.loads(cli.ok("export", "json").stdout)
+    assert doc["version"] == 2
+    survey = next(v for v in doc["videos"] if v["bilibili"] == SURVEY)
+    assert [(n["user"], n["note"]) for n in survey["notes"]] == [
+        ("alice", "alice's"),
+        ("tester", "InstDisc, CPC | `MoCo`\n"),
+    ]
+    assert all("notes" not in v for v in doc["videos"] if v["bilibili"] != SURVEY)
+    path = tmp_path / "backup.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    # Into another catalog holding the same videos (the upsert road), and into an empty one (the bulk road).
+    if cli.backend == "sqlite":
+        other, empty = Cli(tmp_path / "other.db"), Cli(tmp_path / "empty.db")
+        other.ok("init")
+        empty.ok("init", "--empty")
+    else:
+        other, empty = Cli(request.getfixturevalue("pg_catalog_url")), Cli(request.getfixturevalue("empty_url"))
+    for target in (other, empty):
+        report = json.loads(target.ok("import", str(path), "--json").stdout)
+        assert report["video_notes_added"] == (2 if target is other else 0) or report["bulk"]
+        again = json.loads(target.ok("export", "json").stdout)
+        assert next(v for v in again["videos"] if v["bilibili"] == SURVEY)["notes"] == survey["notes"]
+        assert json.loads(target.ok("import", str(path), "--json").stdout)["changed"] is False
+
+
+def test_a_note_on_a_video_is_never_replaced_by_an_import(builtin_db: Path, tmp_path: Path) -> None:
+    cli = Cli(builtin_db)
+    cli.ok("note", "--video", SURVEY, "--text", "from the file")
+    path = tmp_path / "backup.json"
+    path.write_text(cli.ok("export", "json").stdout, encoding="utf-8")
+    cli.ok("note", "--video", SURVEY, "--text", "mine, written since")
+    assert json.loads(cli.ok("import", str(path), "--json").stdout)["video_notes_added"] == 0
+    assert video_note_of(builtin_db, SURVEY) == "mine, written since"
+
+
+def test_a_version_1_document_still_imports(builtin_db: Path, tmp_path: Path) -> None:
+    cli = Cli(builtin_db)
+    doc = json.loads(cli.ok("export", "json").stdout)
+    doc["version"] = 1
+    path = tmp_path / "v1.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    assert json.loads(cli.ok("import", str(path), "--json").stdout)["changed"] is False
+
+
+def video_note_of(db: Path, bv: str) -> str | None:
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        row = conn.execute(
+            "SELECT note FROM video_note vn JOIN video v ON v.id = vn.video_id WHERE v.bilibili = ?", (bv,)
+        ).fetchone()
+    return row[0] if row else None

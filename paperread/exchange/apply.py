@@ -110,6 +110,10 @@ def _state(conn: Connection, tables: Mapping[str, Any], by: Any, paper: Ids, vid
     for w in watched:
         w["watched_at"] = w["watched_at"] or at
     sql.insert_rows(conn, tables["watched"], watched)
+    video_notes = [row(c, video_id=video(c.fields["video"][1].ref)) for c in by["video_note"]["add"]]
+    for n in video_notes:
+        n["updated_at"] = n["updated_at"] or at
+    sql.insert_rows(conn, tables["video_note"], video_notes)
 
 
 def apply_plan(conn: Connection, plan: Plan) -> None:

@@ -42,6 +42,7 @@ class UserState:
     history_new: tuple[tuple[int, Doc], ...] = ()
     watched_new: tuple[tuple[int, Doc], ...] = ()
     problems: tuple[Problem, ...] = field(default_factory=tuple)
+    video_notes_new: tuple[tuple[int, Doc], ...] = ()  # (video ref, {user, note, updated_at}): none there yet
 
 
 def plan_recorded(snapshot: Snapshot, carried: Carried, papers: Papers, videos: Videos) -> Recorded:
@@ -164,7 +165,14 @@ def plan_user_state(snapshot: Snapshot, doc: Doc, papers: Papers, videos: Videos
         for w in v["watched_by"]
         if (w["user"], videos.refs[i]) not in snapshot.watched
     ]
-    return UserState(tuple(new), tuple(updates), tuple(history), tuple(watched), tuple(problems))
+    video_notes = [
+        (videos.refs[i], n)
+        for i, v in enumerate(doc["videos"])
+        if i in videos.refs
+        for n in v.get("notes") or ()
+        if (n["user"], videos.refs[i]) not in snapshot.video_notes
+    ]
+    return UserState(tuple(new), tuple(updates), tuple(history), tuple(watched), tuple(problems), tuple(video_notes))
 
 
 def _categories_not_in_file(
@@ -334,6 +342,15 @@ def _state_changes(state: UserState, names: _Names) -> list[Change]:
         fields = {"video": names.ref("video", ref), "user_name": w["user"], "watched_at": w["watched_at"]}
         name = f"{names.video[ref]} ({w['user']})"
         changes.append(Change("watched", "add", -(i + 1), name, {c: (None, v) for c, v in fields.items()}))
+    for i, (ref, n) in enumerate(state.video_notes_new):
+        fields = {
+            "video": names.ref("video", ref),
+            "user_name": n["user"],
+            "note": n["note"],
+            "updated_at": n["updated_at"],
+        }
+        name = f"{names.video[ref]} ({n['user']})"
+        changes.append(Change("video_note", "add", -(i + 1), name, {c: (None, v) for c, v in fields.items()}))
     return changes
 
 

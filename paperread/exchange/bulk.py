@@ -234,6 +234,11 @@ def _rows(doc: dict[str, Any], ids: dict[str, int], at: dt.datetime) -> dict[str
             for video_id, v in zip(video_ids, videos)
             for w in v.get("watched_by", [])
         ),
+        "video_note": (
+            {"user_name": n["user"], "video_id": video_id, "note": n["note"], "updated_at": n.get("updated_at") or at}
+            for video_id, v in zip(video_ids, videos)
+            for n in v.get("notes", [])
+        ),
     }
 
 

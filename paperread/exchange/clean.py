@@ -367,6 +367,19 @@ def _clean_video(v: Any) -> dict[str, Any]:
         if not isinstance(w, dict):
             raise InputError("a watched_by entry is not an object")
         watched.setdefault(_user(w.get("user")), _stamp(w.get("watched_at"), "watched_at"))
+    notes: dict[str, dict[str, Any]] = {}
+    for n in _list(v.get("notes"), "notes"):
+        if not isinstance(n, dict):
+            raise InputError("a notes entry is not an object")
+        text = n.get("note")
+        if text is not None:
+            text = _str(text, "note")  # as written: a note keeps its spaces and line breaks
+        if text is not None and text.strip():
+            values.refuse_nul(text, "note")
+            notes.setdefault(
+                _user(n.get("user")), {"note": text, "updated_at": _stamp(n.get("updated_at"), "updated_at")}
+            )
+    cleaned_notes = [{"user": user, **n} for user, n in notes.items()]
     return {
         "date": _video_day(v.get("date")),
         "title": _title(v.get("title")),
@@ -377,6 +390,7 @@ def _clean_video(v: Any) -> dict[str, Any]:
         "link": _url(v.get("link")),
         "papers": list(dict.fromkeys(covered)),
         "watched_by": [{"user": user, "watched_at": stamp} for user, stamp in watched.items()],
+        **({"notes": cleaned_notes} if cleaned_notes else {}),
     }
 
 

@@ -2,9 +2,9 @@
 
 ``export json`` writes it, ``import`` reads it, and data/catalog.json (the built-in
 catalog) is one. The README, CSV and BibTeX readers (``paperread.formats``) produce one too.
-Format version 1::
+Format version 2 (version 1, which has no notes on videos, is read as well)::
 
-    {"format": "paperread", "version": 1,
+    {"format": "paperread", "version": 2,
      "categories": [{"slug", "name"}],
      "papers": [{"key", "cite_key", "title", "year", "category", "url", "description", "s2_id",
                  "arxiv_id", "doi", "authors", "venue", "publication_date", "recorded",
@@ -12,7 +12,10 @@ Format version 1::
                  "citation_history": [{"count", "fetched_at"}],
                  "reading": [{"user", "status", "started_at", "read_at", "note", "updated_at"}]}],
      "videos": [{"date", "title", "duration_seconds", "bilibili", "youtube", "zhihu",
-                 "link", "papers": [key, ...], "watched_by": [{"user", "watched_at"}]}]}
+                 "link", "papers": [key, ...], "watched_by": [{"user", "watched_at"}],
+                 "notes": [{"user", "note", "updated_at"}]}]}
+
+``notes`` (every user's note on the video, version 2) is left out of a video nobody has a note on.
 
 Dates are ISO ``YYYY-MM-DD``; timestamps ISO 8601 in UTC (microseconds kept when there are
 any); ``recorded`` is true when a video covers the paper or the list marks it done.
@@ -35,7 +38,7 @@ if TYPE_CHECKING:
     from paperread.db import Reader
 
 FORMAT = "paperread"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 # Where papers go that a file names no category for (CSV rows with an empty cell, BibTeX).
 UNCATEGORIZED = {"slug": "uncategorized", "name": "Uncategorized"}
@@ -144,6 +147,11 @@ def _videos(reader: Reader) -> list[dict[str, Any]]:
     watched: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for w in queries.export_watched(reader):
         watched[w["video_id"]].append({"user": w["user_name"], "watched_at": stamp_text(w["watched_at"])})
+    notes: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for n in queries.export_video_notes(reader):
+        notes[n["video_id"]].append(
+            {"user": n["user_name"], "note": n["note"], "updated_at": stamp_text(n["updated_at"])}
+        )
     return [
         {
             "date": day_text(v["date"]),
@@ -155,6 +163,7 @@ def _videos(reader: Reader) -> list[dict[str, Any]]:
             "link": v["link"],
             "papers": covers.get(v["id"], []),
             "watched_by": watched.get(v["id"], []),
+            **({"notes": notes[v["id"]]} if v["id"] in notes else {}),
         }
         for v in queries.export_videos(reader)
     ]

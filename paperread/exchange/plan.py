@@ -23,7 +23,7 @@ from typing import Any
 
 from paperread.exchange.clean import Problem
 
-KINDS = ("category", "paper", "video", "reading", "history", "watched")
+KINDS = ("category", "paper", "video", "reading", "history", "watched", "video_note")
 
 
 @dataclass(frozen=True)
@@ -165,6 +165,7 @@ class Plan:
             "reading_restored": self.count("reading", "add") + self.count("reading", "update"),
             "citation_history_added": self.count("history", "add"),
             "watched_added": self.count("watched", "add"),
+            "video_notes_added": self.count("video_note", "add"),
             "changes": [
                 {
                     "kind": c.kind,
@@ -191,4 +192,5 @@ def _load_counts(doc: Mapping[str, Any]) -> dict[str, int]:
         "reading": sum(len(p.get("reading") or []) for p in papers),
         "history": sum(len(p.get("citation_history") or []) for p in papers),
         "watched": sum(len(v.get("watched_by") or []) for v in videos),
+        "video_note": sum(len(v.get("notes") or []) for v in videos),
     }

@@ -66,7 +66,7 @@ def _lock(conn: Connection) -> None:
     # Other writers wait for the import (readers do not), so the plan stays true.
     conn.execute(
         text(
-            "LOCK TABLE category, paper, video, video_paper, citation_history, reading, watched "
+            "LOCK TABLE category, paper, video, video_paper, citation_history, reading, watched, video_note "
             "IN SHARE ROW EXCLUSIVE MODE"
         )
     )

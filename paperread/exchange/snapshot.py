@@ -32,6 +32,7 @@ class Snapshot:
     reading: Mapping[tuple[str, int], Row]  # (user, paper id) -> reading row
     watched: frozenset[tuple[str, int]]  # (user, video id)
     history: Mapping[int, frozenset[tuple[int, str | None]]] = field(default_factory=dict)  # paper id -> points
+    video_notes: frozenset[tuple[str, int]] = frozenset()  # (user, video id) with a note
 
     @classmethod
     def of(
@@ -44,6 +45,7 @@ class Snapshot:
         reading: Iterable[Row] = (),
         watched: Iterable[Row] = (),
         history: Iterable[Row] = (),
+        video_notes: Iterable[Row] = (),
     ) -> Snapshot:
         """A snapshot from rows as the queries return them (``links``: {video_id, paper_id} in
         order; ``history``: {paper_id, citations, fetched_at})."""
@@ -61,6 +63,7 @@ class Snapshot:
             reading={(r["user_name"], r["paper_id"]): r for r in reading},
             watched=frozenset((w["user_name"], w["video_id"]) for w in watched),
             history={paper: frozenset(p) for paper, p in points.items()},
+            video_notes=frozenset((n["user_name"], n["video_id"]) for n in video_notes),
         )
 
     @property
@@ -81,4 +84,5 @@ def read_snapshot(reader: Reader, *, history: bool = False) -> Snapshot:
         reading=queries.import_reading_state(reader),
         watched=queries.import_watched_state(reader),
         history=queries.import_history_state(reader) if history else (),
+        video_notes=queries.import_video_note_state(reader),
     )

@@ -29,9 +29,9 @@ def now() -> dt.datetime:
 
 def tables() -> dict[str, Any]:
     """The catalog's tables by name (SQLAlchemy Table objects of the models)."""
-    from paperread.models import Category, CitationHistory, Paper, Reading, Video, VideoPaper, Watched
+    from paperread.models import Category, CitationHistory, Paper, Reading, Video, VideoNote, VideoPaper, Watched
 
-    models = (Category, Paper, CitationHistory, Reading, Video, VideoPaper, Watched)
+    models = (Category, Paper, CitationHistory, Reading, Video, VideoPaper, Watched, VideoNote)
     return {t.name: t for t in (m.__table__ for m in models)}  # type: ignore[union-attr]
 
 
