@@ -24,8 +24,9 @@ here before it gets its first import.
    read); then one module per format (``markdown``, ``jsonfile``, ``csvfile``, ``bibtex``) and the
    package (``parse``, ``write``).
 6. ``opening``: opening, creating and seeding a catalog, above both roads.
-7. Rendering: ``output`` (rich tables, plain text, JSON), ``journal_report`` (a journal import's
-   report); nothing below it prints.
+7. Rendering: ``terminal`` (width, colour, the pager, tables streamed for the width), ``output``
+   (rich tables, plain text, JSON), ``journal_report`` (a journal import's report); nothing below
+   it prints.
 8. ``commands.*``: Typer commands, thin: parse, call, render.
 9. ``cli`` (the Typer app), then ``start`` and ``__main__`` (the console script's entry), and
    ``docs`` (docs/cli.md, generated from the app).
@@ -43,7 +44,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("formats.bibsyntax", "formats.bibfields"),
     ("formats", "sync"),
     ("opening",),
-    ("output", "journal_report"),
+    ("terminal", "output", "journal_report"),
     ("commands",),
     ("cli",),
     ("start", "__main__", "docs"),

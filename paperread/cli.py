@@ -15,7 +15,7 @@ from typer.core import TyperGroup
 from typer.main import get_command_name
 
 from paperread import __version__
-from paperread.commands import AppState, catalog, curate, dbadmin, io, reading, sync
+from paperread.commands import AppState, catalog, curate, dbadmin, io, reading, settings, sync
 from paperread.errors import EXIT_INTERRUPTED, EXIT_USAGE, PaperreadError
 
 
@@ -157,14 +157,29 @@ def _global(
             show_default=False,
         ),
     ] = None,
+    no_pager: Annotated[
+        bool,
+        typer.Option(
+            "--no-pager",
+            help="Never page long output (else: $PAPERREAD_PAGER, the config file's pager, $PAGER, less).",
+        ),
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", help="Show the version and exit.", callback=_version, is_eager=True)
     ] = False,
 ) -> None:
     ctx.obj = AppState(db=db)
+    if ctx.invoked_subcommand != "config":  # a bad config file is reported by every command but these,
+        from paperread.config import load_file  # which find and mend it
+
+        load_file()
+    if no_pager:
+        from paperread import terminal
+
+        terminal.disable_pager()
 
 
-for group in (catalog, curate, reading, sync, io, dbadmin):
+for group in (catalog, curate, reading, sync, io, dbadmin, settings):
     group.register(app)
 
 
@@ -223,7 +238,7 @@ def _command_name(words: list[str]) -> str | None:
             skip = False
         elif word == "--db":
             skip = True
-        elif word.startswith("--db="):
+        elif word.startswith("--db=") or word == "--no-pager":
             continue
         elif word.startswith("-"):
             return None

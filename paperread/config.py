@@ -1,4 +1,10 @@
-"""Where the database is and who the user is, from flags and the environment.
+"""Settings: where the database is, who the user is, the Semantic Scholar client's and the pager's.
+
+Each setting comes from an option, else the environment, else the config file, else a default.
+The config file is ``config.toml`` in the platform's user config dir (``paperread config path``;
+``PAPERREAD_CONFIG`` names another), top-level keys only (``SETTINGS``). It is read with tomllib,
+only if it exists, once per run: the read road stays light. A bad file, key or value is refused
+in one line naming the file, the key and the problem (errors.ConfigError, exit 2).
 
 A plain dataclass (no pydantic): it is built on every command, read commands included.
 """
@@ -9,12 +15,122 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from paperread.errors import DatabaseError, InputError
+from paperread.errors import ConfigError, DatabaseError, InputError
 from paperread.limits import USER_MAX
 
 DB_ENV = "PAPERREAD_DB"
 USER_ENV = "PAPERREAD_USER"
+CONFIG_ENV = "PAPERREAD_CONFIG"
+
+SETTINGS: dict[str, tuple[str | None, str]] = {
+    "database": (DB_ENV, "the catalog: a database file (relative to the config file's folder) or URL"),
+    "user": (USER_ENV, "whose reading state and notes (default: your login name)"),
+    "s2_api_key_file": (None, "a file holding your Semantic Scholar API key (S2_API_KEY wins)"),
+    "s2_url": ("PAPERREAD_S2_URL", "the Semantic Scholar API's base URL"),
+    "s2_interval": ("PAPERREAD_S2_INTERVAL", "seconds between Semantic Scholar requests"),
+    "pager": ("PAPERREAD_PAGER", "the pager for long output ('' or 'cat': none; else $PAGER, else less)"),
+}
+"""Every key the config file may hold: (the environment variable that wins over it, what it is)."""
+
+
+def config_path(environ: Any = None) -> Path:
+    """The config file: $PAPERREAD_CONFIG, else config.toml in the platform's user config dir."""
+    env = os.environ if environ is None else environ
+    named = env.get(CONFIG_ENV, "")
+    if named.strip():
+        return Path(named).expanduser().absolute()
+    from platformdirs import user_config_path
+
+    return user_config_path("paperread", appauthor=False) / "config.toml"
+
+
+_loaded: dict[tuple[Path, int, int], dict[str, Any]] = {}
+
+
+def load_file(path: Path | None = None) -> dict[str, Any]:
+    """The settings in the config file ({} when there is none), checked key by key; read once
+    per version of the file (its modification time and size)."""
+    path = config_path() if path is None else path
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read the config file {path}: {exc.strerror or exc}") from None
+    version = (path, stat.st_mtime_ns, stat.st_size)
+    if version in _loaded:
+        return _loaded[version]
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the config file {path}: {exc.strerror or exc}") from None
+    import tomllib
+
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path} is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"config file {path} is not valid TOML: {exc}", hint="see 'paperread config --help'"
+        ) from None
+    for key, value in data.items():
+        check_setting(key, value, f"config file {path}")
+    _loaded[version] = data
+    return data
+
+
+def check_setting(key: str, value: Any, where: str) -> Any:
+    """``value`` if it is a good value of ``key``, else a ConfigError naming ``where``, the key and why."""
+    if key not in SETTINGS:
+        raise ConfigError(f"{where}: unknown key '{key}'", hint=f"the keys are {', '.join(SETTINGS)}")
+    if key == "s2_interval":
+        import math
+
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+            raise ConfigError(f"{where}: s2_interval = {value!r} is not a number of seconds (0 or more, e.g. 1.5)")
+        return value
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: {key} = {value!r} is not text (write it in quotes)")
+    if key in ("database", "user", "s2_api_key_file", "s2_url") and not value.strip():
+        raise ConfigError(f"{where}: {key} is empty", hint=f"give {SETTINGS[key][1]}, or remove the key")
+    if key == "user" and len(value) > USER_MAX:
+        raise ConfigError(f"{where}: user '{value[:40]}...' is longer than {USER_MAX} characters")
+    if key == "s2_url" and not value.startswith(("http://", "https://")):
+        raise ConfigError(f"{where}: s2_url '{value}' is not an http(s) URL")
+    return value
+
+
+def file_setting(key: str) -> Any | None:
+    """``key``'s value in the config file, or None when the file or the key is not there."""
+    value = load_file().get(key)
+    if key in ("database", "s2_api_key_file") and isinstance(value, str) and "://" not in value:
+        path = Path(value).expanduser()
+        value = str(path if path.is_absolute() else (config_path().parent / path))
+    return value
+
+
+def s2_environ(environ: Any = None) -> dict[str, str]:
+    """The environment the Semantic Scholar client reads, with the config file's s2_* settings
+    filled in where the environment has none (the client knows nothing of the file)."""
+    env = dict(os.environ if environ is None else environ)
+    for key in ("s2_url", "s2_interval"):
+        var = SETTINGS[key][0]
+        value = file_setting(key)
+        if var and value is not None and not env.get(var, "").strip():
+            env[var] = str(value)
+    key_file = file_setting("s2_api_key_file")
+    if key_file and not env.get("S2_API_KEY", "").strip():
+        try:
+            env["S2_API_KEY"] = Path(key_file).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(
+                f"config file {config_path()}: s2_api_key_file '{key_file}' cannot be read: "
+                f"{getattr(exc, 'strerror', None) or exc}"
+            ) from None
+    return env
 
 
 @dataclass(frozen=True)
@@ -92,7 +208,8 @@ def default_db_path() -> Path:
 
 
 def resolve_target(db: str | None = None, environ: os._Environ[str] | dict[str, str] | None = None) -> Target:
-    """--db wins over PAPERREAD_DB, which wins over the platform's user data dir.
+    """--db wins over PAPERREAD_DB, which wins over the config file's ``database``, which wins over
+    the platform's user data dir.
 
     Each takes a file path or an SQLAlchemy URL (sqlite:///..., postgresql+psycopg://...).
     An empty one (``--db ""``, ``PAPERREAD_DB=``) is an error, never the default database:
@@ -114,6 +231,8 @@ def resolve_target(db: str | None = None, environ: os._Environ[str] | dict[str, 
                 f"database path {value!r} in {DB_ENV} is empty",
                 hint=f"set {DB_ENV} to a database file or URL, or unset it for the default database",
             )
+    if value is None:
+        value = file_setting("database")
     if value is None:
         return Target(url=f"sqlite:///{default_db_path()}", sqlite_path=default_db_path(), is_default=True)
     if "://" not in value:
@@ -147,7 +266,7 @@ def resolve_target(db: str | None = None, environ: os._Environ[str] | dict[str, 
 
 
 def current_user(environ: os._Environ[str] | dict[str, str] | None = None) -> str:
-    """Whose reading state and notes: PAPERREAD_USER, else the login name.
+    """Whose reading state and notes: PAPERREAD_USER, else the config file's ``user``, else the login name.
 
     A PAPERREAD_USER that is set but blank, or longer than the user_name column, is an
     error: notes must not quietly land under another name.
@@ -163,6 +282,9 @@ def current_user(environ: os._Environ[str] | dict[str, str] | None = None) -> st
         if len(name) > USER_MAX:
             raise InputError(f"user name '{name[:40]}...' in {USER_ENV} is longer than {USER_MAX} characters")
         return name
+    configured = file_setting("user")
+    if configured is not None:
+        return str(configured)
     import getpass
 
     try:

@@ -62,6 +62,11 @@ def render() -> str:
         "Exit codes: 0 done; 1 the operation failed or the data named is unknown; 2 a usage error "
         "(unknown option, bad option value, bad setting); 130 interrupted (Ctrl-C).",
         "",
+        "Settings come from an option, else the environment, else the config file "
+        "(`paperread config path`; keys: database, user, s2_api_key_file, s2_url, s2_interval, pager), "
+        "else the default. Long output on a terminal goes through a pager: `PAPERREAD_PAGER`, else the "
+        "config file's `pager`, else `PAGER`, else `less`; `--no-pager` or an empty value turns it off.",
+        "",
         "## Commands",
         "",
     ]

@@ -25,9 +25,18 @@ def stderr_is_terminal() -> bool:
 
 
 def _console(stderr: bool = False):  # -> rich.console.Console
-    from rich.console import Console
+    from paperread.terminal import rich_console
 
-    return Console(stderr=stderr, highlight=False, no_color="NO_COLOR" in os.environ or None)
+    return rich_console(stderr=stderr)
+
+
+@contextmanager
+def _paged_console() -> Iterator[Any]:
+    """A rich console on stdout, through the pager when the output is taller than the screen."""
+    from paperread import terminal
+
+    with terminal.paged() as out:
+        yield terminal.rich_console(file=None if out is sys.stdout else out)
 
 
 # ---------------------------------------------------------------------------- messages
@@ -220,7 +229,7 @@ def papers(rows: Iterable[dict[str, Any]], *, as_json: bool) -> int:
     if as_json:
         emit_json_array(paper_json(r) for r in counted(rows))
     elif stdout_is_terminal():
-        _paper_table(list(counted(rows)))
+        _paper_table(counted(rows))
     else:
         emit_plain_rows(
             (
@@ -237,32 +246,34 @@ def papers(rows: Iterable[dict[str, Any]], *, as_json: bool) -> int:
     return count
 
 
-def _paper_table(rows: list[dict[str, Any]]) -> None:
-    from rich.table import Table
+def _paper_table(rows: Iterable[dict[str, Any]]) -> None:
+    """The papers as a table streamed row by row (through the pager when long): laid out for the
+    terminal's width from the first rows, the key capped, the title wrapped between words."""
+    from paperread import terminal
 
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    table.add_column("key", style="cyan", no_wrap=True)
-    table.add_column("year", justify="right")
-    table.add_column("title", overflow="fold")
-    table.add_column("category", style="dim")
-    table.add_column("rec", justify="center")
-    table.add_column("citations", justify="right")
-    show_status = any(r.get("read_status") for r in rows)
-    if show_status:
-        table.add_column("status")
-    for r in rows:
-        cells = [
+    columns = [
+        terminal.Column("key", style="cyan", cap=24, min_width=8),
+        terminal.Column("year", justify="right", drop=2),
+        terminal.Column("title", grow=True),
+        terminal.Column("category", style="dim", cap=20, min_width=6, drop=4),
+        terminal.Column("rec", drop=3),
+        terminal.Column("citations", justify="right", drop=5),
+        terminal.Column("status", drop=1, hide_empty=True),
+    ]
+    cells = (
+        (
             r["key"],
             _cell(r["year"]),
-            r["title"],
-            r["category"],
+            r["title"] or "",
+            r["category"] or "",
             "✅" if r["recorded"] else "",
             f"{r['citations']:,}" if r["citations"] is not None else "",
-        ]
-        if show_status:
-            cells.append(_cell(r.get("read_status")))
-        table.add_row(*cells)
-    _console().print(table)
+            _cell(r.get("read_status")),
+        )
+        for r in rows
+    )
+    with terminal.paged() as out:
+        terminal.stream_table(columns, cells, out)
 
 
 def paper_detail(paper: dict[str, Any], *, as_json: bool) -> None:
@@ -298,30 +309,8 @@ def paper_detail(paper: dict[str, Any], *, as_json: bool) -> None:
         for v in paper.get("videos", [])
     ]
     if stdout_is_terminal():
-        from rich.table import Table
-
-        table = Table(box=None, show_header=False, pad_edge=False)
-        table.add_column(style="bold")
-        table.add_column(overflow="fold")
-        for name, value in lines:
-            if value:
-                table.add_row(name, value)
-        for i, v in enumerate(videos):
-            table.add_row("videos" if i == 0 else "", v)
-        console = _console()
-        console.print(table)
-        if paper.get("note"):
-            from rich.markdown import Markdown
-            from rich.rule import Rule
-
-            console.print(Rule("note"))
-            console.print(Markdown(paper["note"]))
-        for v in video_notes:
-            from rich.markdown import Markdown
-            from rich.rule import Rule
-
-            console.print(Rule(f"note on video {v['id']} '{v['title']}'"))
-            console.print(Markdown(v["note"]))
+        with _paged_console() as console:
+            _detail_on_terminal(console, lines, paper, video_notes)
         return
     out = sys.stdout.write
     for name, value in lines:
@@ -333,6 +322,37 @@ def paper_detail(paper: dict[str, Any], *, as_json: bool) -> None:
         out("note:\n" + paper["note"].rstrip("\n") + "\n")
     for v in video_notes:
         out(f"note on video {v['id']} '{v['title']}':\n" + v["note"].rstrip("\n") + "\n")
+
+
+def _detail_on_terminal(
+    console: Any, lines: list[tuple[str, str]], paper: dict[str, Any], video_notes: list[dict[str, Any]]
+) -> None:
+    """A paper on a terminal: a bold label, then its value wrapped between words; a link is never
+    cut (it takes a line of its own, whole, for the terminal to wrap and a person to copy)."""
+    from rich.markdown import Markdown
+    from rich.rule import Rule
+
+    from paperread import terminal
+
+    on = terminal.colour(sys.stdout)
+    label = max(len(name) for name, _ in lines) + 2
+    room = max(terminal.size()[0] - label, 20)
+    rows = [(name, value) for name, value in lines if value]
+    for i, v in enumerate(paper.get("videos", [])):
+        rows.append(("videos" if i == 0 else "", f"{v['date']}  {duration(v['duration_seconds']):>8}  {v['title']}"))
+        rows += [("", url) for url in video_links(v).split()]
+    text = []
+    for name, value in rows:
+        for n, line in enumerate(terminal.wrap(value, room, keep_links=True)):
+            head = terminal.styled(name, "bold", on) + " " * (label - len(name)) if n == 0 and name else " " * label
+            text.append(head + line)
+    console.file.write("\n".join(text) + "\n")
+    if paper.get("note"):
+        console.print(Rule("note"))
+        console.print(Markdown(paper["note"]))
+    for v in video_notes:
+        console.print(Rule(f"note on video {v['id']} '{v['title']}'"))
+        console.print(Markdown(v["note"]))
 
 
 def video_links(v: dict[str, Any]) -> str:
@@ -377,7 +397,8 @@ def videos(rows: list[dict[str, Any]], *, as_json: bool) -> None:
                 _cell(v["bilibili"]),
                 "✎" if v.get("noted") else "",
             )
-        _console().print(table)
+        with _paged_console() as console:
+            console.print(table)
         return
     emit_plain_rows(
         (
@@ -417,7 +438,8 @@ def categories(rows: list[dict[str, Any]], *, as_json: bool) -> None:
         table.add_column("recorded", justify="right")
         for c in rows:
             table.add_row(c["slug"], c["name"], str(c["papers"]), str(c["recorded"]))
-        _console().print(table)
+        with _paged_console() as console:
+            console.print(table)
         return
     emit_plain_rows((c["slug"], c["name"], c["papers"], c["recorded"]) for c in rows)
 
@@ -439,9 +461,6 @@ def stats(data: dict[str, Any], *, as_json: bool) -> None:
     if stdout_is_terminal():
         from rich.table import Table
 
-        console = _console()
-        for line in head:
-            console.print(line)
         table = Table(box=None, pad_edge=False, header_style="bold")
         table.add_column("category", style="cyan")
         table.add_column("name")
@@ -449,7 +468,10 @@ def stats(data: dict[str, Any], *, as_json: bool) -> None:
         table.add_column("", no_wrap=True)
         for c in data["categories"]:
             table.add_row(c["slug"], c["name"], f"{c['recorded']}/{c['papers']}", bar(c["recorded"], c["papers"]))
-        console.print(table)
+        with _paged_console() as console:
+            for line in head:
+                console.print(line)
+            console.print(table)
         return
     out = sys.stdout.write
     for line in head:
@@ -640,7 +662,8 @@ def trending(rows: list[dict[str, Any]], *, as_json: bool, since: str) -> None:
                 f"{r['start_count']:,} → {r['end_count']:,}",
                 (r["start_at"] or "")[:10],
             )
-        _console().print(table)
+        with _paged_console() as console:
+            console.print(table)
         return
     emit_plain_rows(
         (r["key"], r["growth"], r["start_count"], r["end_count"], r["growth_percent"], r["start_at"], r["title"])

@@ -571,7 +571,9 @@ def fetch_paper(ref: str, config: S2Config | None = None) -> S2Paper:
     A title is taken only when S2's best match has the same title once normalised.
     """
     kind, value = paper_ref(ref)
-    with S2Client(config or S2Config.from_env()) as client:
+    from paperread.config import s2_environ
+
+    with S2Client(config or S2Config.from_env(s2_environ())) as client:
         if kind == "id":
             [obj] = client.batch([value], PAPER_FIELDS)
             if obj is None:

@@ -106,10 +106,11 @@ def _fetch(
 ) -> None:
     """Lock, plan, fetch and store: the part sync-citations and resolve share."""
     from paperread import locks, sync
+    from paperread.config import s2_environ
     from paperread.engine import make_engine
     from paperread.s2 import S2Client, S2Config
 
-    config = S2Config.from_env()
+    config = S2Config.from_env(s2_environ())
     report.secret = config.api_key  # scrubbed from every reason kept (S2's messages never hold it anyway)
     target = state(ctx).target
     with reader(ctx) as r:  # creates or checks the database first
