@@ -10,8 +10,9 @@ here before it gets its first import.
    ``mdtables`` (Markdown tables read in linear time), ``readme`` (the README table format, text in
    and out), ``s2`` (the Semantic Scholar client, which knows
    nothing of the CLI), ``journal`` (the reader's journal, text in and out, matched to videos).
-2. The light read road: ``db`` (opening a reader over ``sqlite3``), ``queries`` (every read's SQL).
-   It does not know the write road.
+2. The light read road: ``db`` (opening a reader over ``sqlite3``), ``pgread`` (the same over
+   psycopg on PostgreSQL, round trips counted), ``queries`` (every read's SQL). It does not know
+   the write road.
 3. The write road: ``engine`` (SQLAlchemy engines, transactions, schema), ``locks`` (every lock and
    its key), ``store`` (the user's writes, plain functions over a Session), ``reader_state`` (a
    reader's own status, notes on papers and watched videos), ``notes`` (notes on videos, and a
@@ -37,7 +38,7 @@ __version__ = "0.1.0"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "limits", "resources", "models"),
     ("config", "values", "mdtables", "readme", "s2", "journal"),
-    ("db", "queries"),
+    ("db", "pgread", "queries"),
     ("engine", "locks", "store", "reader_state", "notes"),
     ("exchange", "journal_plan"),
     ("formats.common", "formats.latex"),

@@ -111,9 +111,11 @@ def _first_line(exc: object) -> str:
 
 
 def _is_server_trouble(exc: BaseException) -> bool:
-    """SQLAlchemy's OperationalError (checked by name: cli.py must not import SQLAlchemy)."""
+    """An OperationalError of SQLAlchemy (the write road) or psycopg (reads on a server),
+    checked by name: cli.py must import neither."""
     return any(
-        cls.__name__ == "OperationalError" and cls.__module__.startswith("sqlalchemy") for cls in type(exc).__mro__
+        cls.__name__ == "OperationalError" and cls.__module__.startswith(("sqlalchemy", "psycopg"))
+        for cls in type(exc).__mro__
     )
 
 

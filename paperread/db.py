@@ -8,7 +8,7 @@ nothing of the write road). ``opening`` decides which road a command takes.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,8 +28,15 @@ class Reader(Protocol):
     """What the read queries need: portable SQL with :named parameters, rows as dicts."""
 
     dialect: str  # "sqlite" or "postgresql"
+    # True when ``many`` sends its statements together (one round trip): a caller may then ask
+    # for more than it will need rather than wait for one answer before the next question.
+    pipelines: bool
 
     def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]: ...
+
+    def many(self, statements: Sequence[tuple[str, Mapping[str, Any] | None]]) -> list[list[dict[str, Any]]]:
+        """The rows of several statements that do not depend on each other (on a server: one round trip)."""
+        ...
 
     def stream(self, sql: str, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]: ...
 
@@ -38,6 +45,7 @@ class Reader(Protocol):
 
 class SqliteReader:
     dialect = "sqlite"
+    pipelines = False
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
@@ -46,6 +54,9 @@ class SqliteReader:
         cur = self.conn.execute(sql, params or {})
         names = [d[0] for d in cur.description or ()]
         return [dict(zip(names, row)) for row in cur.fetchall()]
+
+    def many(self, statements: Sequence[tuple[str, Mapping[str, Any] | None]]) -> list[list[dict[str, Any]]]:
+        return [self.rows(sql, params) for sql, params in statements]
 
     def stream(self, sql: str, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
         cur = self.conn.execute(sql, params or {})
@@ -146,6 +157,26 @@ def newer_error(target: Target, revision: str) -> DatabaseError:
     return DatabaseError(
         f"database '{target.display}' has schema revision {revision}, newer than this paperread knows ({SCHEMA_HEAD})",
         hint="upgrade paperread (pip install -U paperread)",
+    )
+
+
+def check_server_revision(target: Target, revision: str | None) -> None:
+    """Raise DatabaseError unless a server catalog's schema (``revision``, None: no paperread
+    schema) is this code's head: migrations on a shared server are never applied implicitly."""
+    state = classify_revision(revision)
+    if state == "current":
+        return
+    if state == "newer":
+        raise newer_error(target, str(revision))
+    if state == "empty":
+        raise DatabaseError(
+            f"database '{target.display}' holds no paperread catalog yet",
+            hint="run 'paperread init' to create one (or 'paperread init --empty')",
+        )
+    raise DatabaseError(
+        f"database '{target.display}' has schema {revision}, behind this paperread ({SCHEMA_HEAD});"
+        " on a shared server migrations are never applied implicitly",
+        hint="run 'paperread db upgrade' (once, for everyone using this database)",
     )
 
 

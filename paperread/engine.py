@@ -1,18 +1,18 @@
 """The write road: SQLAlchemy engines, one-transaction sessions and Alembic upgrades.
 
-Imported only by commands that write, by first-run preparation (``opening``), and by
-server (PostgreSQL) databases, where reads also go through SQLAlchemy. It knows the light
-road (``db``) below it, and nothing above: creating and seeding a catalog is ``opening``'s.
+Imported only by commands that write and by first-run preparation (``opening``); read
+commands on a server (PostgreSQL) take ``pgread`` instead. It knows the light road (``db``)
+below it, and nothing above: creating and seeding a catalog is ``opening``'s.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from sqlmodel import Session
 
 from paperread.config import Target
@@ -20,6 +20,7 @@ from paperread.db import (
     BUSY_TIMEOUT_MS,
     SCHEMA_HEAD,
     add_functions,
+    check_server_revision,
     check_sqlite_file,
     classify_revision,
     newer_error,
@@ -32,8 +33,9 @@ from paperread.resources import shipped_dir
 PG_CONNECT_TIMEOUT_S = 10
 
 
-def make_engine(target: Target) -> Engine:
-    """An engine with paperread's connection rules.
+def make_engine(target: Target, *, ping: bool = False) -> Engine:
+    """An engine with paperread's connection rules. ``ping``: test a pooled connection before
+    each use (one round trip each; for a job that holds its engine for minutes).
 
     SQLite: WAL, foreign keys, a busy timeout, and ``BEGIN IMMEDIATE`` for every
     transaction, so two writers queue on the lock instead of one failing half-way.
@@ -46,7 +48,8 @@ def make_engine(target: Target) -> Engine:
             given = make_url(target.url).query
             engine = create_engine(
                 target.url,
-                pool_pre_ping=True,
+                pool_pre_ping=ping,
+                use_native_hstore=False,  # paperread has no hstore column: no type lookup on connecting
                 connect_args={k: v for k, v in defaults.items() if k not in given},
             )
         except ImportError as exc:
@@ -145,10 +148,9 @@ def session_on(target: Target) -> Iterator[Session]:
     prepares a SQLite file first); a server database's version is checked here."""
     engine = make_engine(target)
     try:
-        if target.sqlite_path is None:
-            # The version check's connection goes back to the pool, and the session reuses it.
-            open_server_reader(target, engine=engine).close()
         with write_session(engine) as session:
+            if target.sqlite_path is None:  # the version, first in the write's own transaction
+                check_server_revision(target, _server_revision(session.connection()))
             yield session
     except OperationalError as exc:
         raise DatabaseError(f"cannot write to '{target.display}': {target.scrub(_first_line(exc.orig))}") from None
@@ -164,6 +166,17 @@ def session_on(target: Target) -> Iterator[Session]:
         ) from None
     finally:
         engine.dispose()
+
+
+def _server_revision(conn: Connection) -> str | None:
+    """The schema revision of a server database in one statement (None: no paperread schema);
+    a missing table aborts the transaction, which the caller then ends with an error."""
+    try:
+        return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    except ProgrammingError as exc:
+        if getattr(exc.orig, "sqlstate", None) == "42P01":  # undefined_table
+            return None
+        raise
 
 
 def _constraint_name(exc: IntegrityError) -> str:
@@ -274,6 +287,8 @@ def revision_on(conn: Connection) -> str | None:
 class ConnectionReader:
     """The Reader protocol over a SQLAlchemy connection (PostgreSQL, or tests on SQLite)."""
 
+    pipelines = False
+
     def __init__(self, conn: Connection, owner: Engine | None = None) -> None:
         self.conn = conn
         self.dialect = conn.dialect.name
@@ -282,6 +297,9 @@ class ConnectionReader:
     def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         result = self.conn.execute(text(sql), dict(params or {}))
         return [dict(row._mapping) for row in result] if result.returns_rows else []
+
+    def many(self, statements: Sequence[tuple[str, Mapping[str, Any] | None]]) -> list[list[dict[str, Any]]]:
+        return [self.rows(sql, params) for sql, params in statements]
 
     def stream(self, sql: str, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
         result = self.conn.execution_options(stream_results=True, yield_per=1000).execute(text(sql), dict(params or {}))
@@ -308,25 +326,10 @@ def open_server_reader(target: Target, *, engine: Engine | None = None) -> Conne
         raise
     reader = ConnectionReader(conn, owner=owner)
     try:
-        revision = schema_revision(reader)
+        check_server_revision(target, schema_revision(reader))
     except BaseException:
         reader.close()
         raise
-    state = classify_revision(revision)
-    if state != "current":
-        reader.close()
-        if state == "newer":
-            raise newer_error(target, str(revision))
-        if state == "empty":
-            raise DatabaseError(
-                f"database '{target.display}' holds no paperread catalog yet",
-                hint="run 'paperread init' to create one (or 'paperread init --empty')",
-            )
-        raise DatabaseError(
-            f"database '{target.display}' has schema {revision}, behind this paperread ({SCHEMA_HEAD});"
-            " on a shared server migrations are never applied implicitly",
-            hint="run 'paperread db upgrade' (once, for everyone using this database)",
-        )
     return reader
 
 

@@ -1,10 +1,11 @@
 """Opening a catalog: which road a command takes, and creating and seeding a new one.
 
 Above both roads: a read on an up-to-date SQLite file takes the light road (``db``, the
-standard ``sqlite3`` module only); a new or older SQLite file is first brought to the head
-schema and, when new, seeded with the built-in catalog through the write road (``engine``)
-and the bulk load (``exchange.bulk``), in ONE transaction, so a killed first run leaves no
-half-loaded catalog. A server (PostgreSQL) database is never changed implicitly.
+standard ``sqlite3`` module only), a read on a server takes ``pgread`` (psycopg only); a
+new or older SQLite file is first brought to the head schema and, when new, seeded with
+the built-in catalog through the write road (``engine``) and the bulk load
+(``exchange.bulk``), in ONE transaction, so a killed first run leaves no half-loaded
+catalog. A server (PostgreSQL) database is never changed implicitly.
 
 Everything beyond ``db`` is imported inside the function that needs it: ``list`` on a
 current file never pays for SQLAlchemy.
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from paperread.config import Target
 from paperread.db import Reader, SqliteReader, connect_sqlite, open_sqlite_reader
+from paperread.errors import DatabaseError
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -27,9 +29,16 @@ if TYPE_CHECKING:
 def open_reader(target: Target, *, load_builtin: bool = True) -> Reader:
     """A reader on an up-to-date catalog, preparing a new SQLite file on first use."""
     if target.sqlite_path is None:
-        from paperread.engine import open_server_reader
+        try:
+            import psycopg  # noqa: F401  (the driver, named if it is missing)
 
-        return open_server_reader(target)
+            from paperread.pgread import open_pg_reader
+        except ImportError as exc:
+            raise DatabaseError(
+                f"no driver for '{target.display}' ({exc.name} is not installed)",
+                hint="pip install 'paperread[postgres]'",
+            ) from None
+        return open_pg_reader(target)
     if target.is_default:
         target.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     reader = open_sqlite_reader(target)

@@ -1,9 +1,13 @@
 """Every read of the catalog, as portable SQL with :named parameters.
 
 The same SQL text runs on a ``sqlite3`` connection (the light road that read commands
-take on SQLite) and through SQLAlchemy ``text()`` (PostgreSQL, and parity tests), via
-the small ``Reader`` protocol in ``paperread.db``. Only full-text search differs by
-dialect. Functions return plain dicts with JSON-ready values; rendering is elsewhere.
+take on SQLite), on a psycopg connection (``paperread.pgread``: PostgreSQL) and through
+SQLAlchemy ``text()`` (inside a write's transaction, and parity tests), via the small
+``Reader`` protocol in ``paperread.db``. Full-text search differs by dialect, and so does
+how the statements travel: SQLite walks the category order one category at a time, and
+resolves a name one way after another, where each statement is nearly free; a server gets
+one sorted statement, and independent statements together (``Reader.many``: one round
+trip). Functions return plain dicts with JSON-ready values; rendering is elsewhere.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from paperread.errors import AmbiguousError, InputError, NotFoundError
 RECORDED = "(p.marked_recorded OR EXISTS (SELECT 1 FROM video_paper vp WHERE vp.paper_id = p.id))"
 
 SORTS = {
-    "category": "c.position, p.position, p.id",
+    "category": "c.position, c.id, p.position, p.id",
     "year": "p.year IS NULL, p.year, c.position, p.position, p.id",
     "title": "lower(p.title){binary}, p.id",
     "citations": "p.citation_count IS NULL, p.citation_count DESC, p.id",
@@ -80,14 +84,21 @@ def _like(text: str) -> str:
 # ---------------------------------------------------------------------------- categories
 
 
+_CATEGORIES_SQL = "SELECT id, slug, name, position FROM category ORDER BY position, id"
+
+
 def categories(reader: Reader) -> list[dict[str, Any]]:
-    return reader.rows("SELECT id, slug, name, position FROM category ORDER BY position, id")
+    return reader.rows(_CATEGORIES_SQL)
 
 
 def category_slugs(reader: Reader) -> list[str]:
     """Every slug a --category may name: each category's and each parent's."""
+    return _slugs(categories(reader))
+
+
+def _slugs(cats: list[dict[str, Any]]) -> list[str]:
     slugs: list[str] = []
-    for cat in categories(reader):
+    for cat in cats:
         parts = cat["slug"].split("/")
         for depth in range(1, len(parts) + 1):
             slug = "/".join(parts[:depth])
@@ -110,9 +121,12 @@ def resolve_category(reader: Reader, name: str) -> str:
     ('计算机视觉', from '计算机视觉 - CNN'). ``category_clashes`` keeps the writes from making
     one text name two different things, so the order only matters in a catalog made before.
     """
+    return _resolve_category(categories(reader), name)
+
+
+def _resolve_category(cats: list[dict[str, Any]], name: str) -> str:
     wanted = name.strip()
     folded = wanted.lower().rstrip("/")
-    cats = categories(reader)
     if folded:
         for cat in cats:
             if cat["slug"] == folded:
@@ -126,7 +140,7 @@ def resolve_category(reader: Reader, name: str) -> str:
     for cat in cats:
         if wanted == _group_name(cat["name"]):
             return cat["slug"].split("/")[0]
-    known = ", ".join(category_slugs(reader)) or "none yet"
+    known = ", ".join(_slugs(cats)) or "none yet"
     raise NotFoundError(f"unknown category '{name}'", hint=f"known categories: {known}")
 
 
@@ -269,18 +283,52 @@ def papers(reader: Reader, *, search: str | None = None, **filters: Any) -> list
 
 
 def iter_papers(reader: Reader, *, search: str | None = None, **filters: Any) -> Iterator[dict[str, Any]]:
-    """Papers matching the filters, streamed (``list --json`` of 100,000 rows stays small)."""
-    if search is None and filters.get("sort", "category") == "category":
+    """Papers matching the filters, streamed (``list --json`` of 100,000 rows stays small).
+
+    In the category order SQLite walks one category at a time (``_iter_by_category``); a
+    server sorts in one statement (one round trip), as it does every other order."""
+    if search is None and filters.get("sort", "category") == "category" and reader.dialect == "sqlite":
         yield from _iter_by_category(reader, **filters)
         return
+    sql, params = _papers_sql(reader, search=search, **filters)
+    for row in reader.stream(sql, params):
+        yield _paper(row)
+
+
+def _papers_sql(reader: Reader, *, search: str | None = None, **filters: Any) -> tuple[str, dict[str, Any]]:
     params: dict[str, Any] = {}
     if search is not None:
         sub, params = search_ids_sql(reader, search, user=filters.get("user"))
         filters["search_ids"] = sub
     sql, more = _paper_query(binary=binary_order(reader), **filters)
     params.update(more)
-    for row in reader.stream(sql, params):
-        yield _paper(row)
+    return sql, params
+
+
+# Up to this --limit, a server is asked for the papers of the category a name would be if it
+# were a slug along with the categories (one round trip): the rows are bounded by it.
+GUESS_LIMIT = 1000
+
+
+def papers_in(reader: Reader, category: str | None, **filters: Any) -> Iterator[dict[str, Any]]:
+    """``iter_papers`` of the category ``category`` names (``resolve_category``), None for all.
+
+    The name is resolved before this returns (an unknown one raises here, before any row is
+    shown). On a reader that pipelines, with a small --limit, the papers of the category the name names as a
+    slug (``vision``: the usual case) are asked for with the categories themselves, and used
+    when it is one: one round trip instead of two."""
+    if category is None:
+        return iter_papers(reader, **filters)
+    limit = filters.get("limit")
+    if not reader.pipelines or limit is None or limit > GUESS_LIMIT:
+        return iter_papers(reader, category=resolve_category(reader, category), **filters)
+    guess = category.strip().lower().rstrip("/")
+    sql, params = _papers_sql(reader, category=guess, **filters)
+    cats, rows = reader.many([(_CATEGORIES_SQL, None), (sql, params)])
+    slug = _resolve_category(cats, category)
+    if slug == guess:
+        return (_paper(row) for row in rows)
+    return iter_papers(reader, category=slug, **filters)
 
 
 def _iter_by_category(
@@ -305,35 +353,57 @@ def _iter_by_category(
 
 
 def resolve_paper(reader: Reader, name: str) -> dict[str, Any]:
-    """A paper named by key, Semantic Scholar id, arXiv id, DOI, or a title fragment matching one."""
+    """A paper named by key, Semantic Scholar id, arXiv id, DOI, or a title fragment matching one.
+
+    Each way of naming is tried in that order; the first that finds exactly one paper wins:
+    one statement at a time, stopping at the first found, unless the reader sends statements
+    together (``Reader.pipelines``): then all of them at once, in one round trip."""
+    tiers = _name_tiers(reader, name)
+    if reader.pipelines:
+        return _resolved(name, reader.many(tiers))
+    done: list[list[dict[str, Any]]] = []
+    for sql, params in tiers:
+        done.append(reader.rows(sql, params))
+        if len(done[-1]) == 1:
+            break
+    return _resolved(name, done)
+
+
+def _name_tiers(reader: Reader, name: str) -> list[tuple[str, dict[str, Any] | None]]:
+    """The statements ``resolve_paper`` tries, in order; the last lists up to 11 title matches."""
     wanted = name.strip()
     if not wanted:
         raise InputError(
             "the paper name is empty", hint="name a paper by its key, S2 id, arXiv id, DOI or part of its title"
         )
     base = "SELECT p.id, p.key, p.title FROM paper p WHERE "
-    for sql, value in (
-        ("p.key = :v", wanted.lower()),
-        ("p.s2_id = :v", wanted.lower()),
-        ("lower(p.title) = :v", wanted.lower()),
-    ):
-        rows = reader.rows(base + sql, {"v": value})
-        if len(rows) == 1:
-            return rows[0]
+    tiers: list[tuple[str, dict[str, Any] | None]] = [
+        (base + "p.key = :v", {"v": wanted.lower()}),
+        (base + "p.s2_id = :v", {"v": wanted.lower()}),
+        (base + "lower(p.title) = :v", {"v": wanted.lower()}),
+    ]
     for column, parsed in (
         ("arxiv_id", _as_id(wanted, "normalize_arxiv_id")),
         ("doi", _as_id(wanted, "normalize_doi")),
     ):
         if parsed:
-            rows = reader.rows(base + f"p.{column} = :v", {"v": parsed})
-            if len(rows) == 1:
-                return rows[0]
-    rows = reader.rows(
-        base + f"lower(p.title) LIKE :v ESCAPE '\\' ORDER BY p.key{binary_order(reader)} LIMIT 11",
-        {"v": _like(wanted)},
+            tiers.append((base + f"p.{column} = :v", {"v": parsed}))
+    tiers.append(
+        (
+            base + f"lower(p.title) LIKE :v ESCAPE '\\' ORDER BY p.key{binary_order(reader)} LIMIT 11",
+            {"v": _like(wanted)},
+        )
     )
-    if len(rows) == 1:
-        return rows[0]
+    return tiers
+
+
+def _resolved(name: str, results: list[list[dict[str, Any]]]) -> dict[str, Any]:
+    """The paper of the first tier that found exactly one; else why none was chosen (the last
+    tier's rows are the title matches)."""
+    for rows in results:
+        if len(rows) == 1:
+            return rows[0]
+    rows = results[-1]
     if not rows:
         raise NotFoundError(
             f"no paper matches '{name}'",
@@ -356,37 +426,66 @@ def _as_id(text: str, parser: str) -> str | None:
 
 def paper_detail(reader: Reader, paper_id: int, *, user: str) -> dict[str, Any]:
     """Everything about one paper: row, videos, citation history and the user's reading."""
-    row = reader.rows(
-        f"""SELECT {_PAPER_COLUMNS}, p.authors, p.venue, p.publication_date, p.citations_fetched_at,
-                   p.marked_recorded, p.created_at, p.updated_at, p.version,
-                   r.note, r.started_at, r.read_at
-            {_PAPER_FROM} WHERE p.id = :id""",
-        {"id": paper_id, "user": user},
-    )[0]
-    paper = _paper(row)
+    return _detail(reader.many(_detail_statements(":id", {"id": paper_id, "user": user})))
+
+
+# A paper for ``paper_detail``: by its id, or by its key (``show``'s guess on a server).
+_BY_KEY = "(SELECT k.id FROM paper k WHERE k.key = :key)"
+
+
+def _detail_statements(which: str, params: dict[str, Any]) -> list[tuple[str, dict[str, Any] | None]]:
+    """The three statements of a paper's detail, ``which`` (an SQL expression) naming its id."""
+    return [
+        (
+            f"""SELECT {_PAPER_COLUMNS}, p.authors, p.venue, p.publication_date, p.citations_fetched_at,
+                       p.marked_recorded, p.created_at, p.updated_at, p.version,
+                       r.note, r.started_at, r.read_at
+                {_PAPER_FROM} WHERE p.id = {which}""",
+            params,
+        ),
+        (
+            f"""SELECT v.id, v.date, v.title, v.duration_seconds, v.bilibili, v.youtube, v.zhihu, v.link,
+                      vn.note
+               FROM video v JOIN video_paper vp ON vp.video_id = v.id
+               LEFT JOIN video_note vn ON vn.video_id = v.id AND vn.user_name = :user
+               WHERE vp.paper_id = {which} ORDER BY v.date, v.id""",
+            params,
+        ),
+        (
+            f"""SELECT citations, fetched_at FROM citation_history WHERE paper_id = {which}
+                ORDER BY fetched_at, id""",
+            params,
+        ),
+    ]
+
+
+def _detail(results: list[list[dict[str, Any]]]) -> dict[str, Any]:
+    rows, videos, history = results
+    paper = _paper(rows[0])
     paper["marked_recorded"] = bool(paper["marked_recorded"])
     for key in ("citations_fetched_at", "created_at", "updated_at", "started_at", "read_at"):
         paper[key] = iso_timestamp(paper[key])
     paper["publication_date"] = iso_date(paper["publication_date"])
-    paper["videos"] = [
-        _video(v)
-        for v in reader.rows(
-            """SELECT v.id, v.date, v.title, v.duration_seconds, v.bilibili, v.youtube, v.zhihu, v.link,
-                      vn.note
-               FROM video v JOIN video_paper vp ON vp.video_id = v.id
-               LEFT JOIN video_note vn ON vn.video_id = v.id AND vn.user_name = :user
-               WHERE vp.paper_id = :id ORDER BY v.date, v.id""",
-            {"id": paper_id, "user": user},
-        )
-    ]
+    paper["videos"] = [_video(v) for v in videos]
     paper["citation_history"] = [
-        {"count": h["citations"], "fetched_at": iso_timestamp(h["fetched_at"])}
-        for h in reader.rows(
-            "SELECT citations, fetched_at FROM citation_history WHERE paper_id = :id ORDER BY fetched_at, id",
-            {"id": paper_id},
-        )
+        {"count": h["citations"], "fetched_at": iso_timestamp(h["fetched_at"])} for h in history
     ]
     return paper
+
+
+def show_paper(reader: Reader, name: str, *, user: str) -> dict[str, Any]:
+    """``resolve_paper`` then ``paper_detail``. On a reader that pipelines, the detail of the
+    paper whose key is ``name`` (what Tab completes) is asked for along with the resolving:
+    one round trip when the name is a key, two otherwise."""
+    if not reader.pipelines:
+        return paper_detail(reader, resolve_paper(reader, name)["id"], user=user)
+    guess = _detail_statements(_BY_KEY, {"key": name.strip().lower(), "user": user})
+    tiers = _name_tiers(reader, name)
+    results = reader.many([*tiers, *guess])
+    found = _resolved(name, results[: len(tiers)])
+    if found["key"] == name.strip().lower() and results[len(tiers)]:
+        return _detail(results[len(tiers) :])
+    return paper_detail(reader, found["id"], user=user)
 
 
 def paper_keys(reader: Reader, prefix: str = "", limit: int = 200) -> list[dict[str, Any]]:
@@ -423,26 +522,27 @@ def videos(reader: Reader, *, category: str | None = None, user: str | None = No
     if category is not None:
         where = f"""WHERE v.id IN (SELECT vp.video_id FROM video_paper vp JOIN paper p ON p.id = vp.paper_id
                     JOIN category c ON c.id = p.category_id WHERE 1=1{where})"""
-    rows = [
-        _video(v)
-        for v in reader.rows(
+    statements: list[tuple[str, dict[str, Any] | None]] = [
+        (
             f"""SELECT v.id, v.date, v.title, v.duration_seconds, v.bilibili, v.youtube, v.zhihu, v.link
                 FROM video v {where} ORDER BY v.date, v.id""",
             params,
-        )
+        ),
+        (
+            f"""SELECT vp.video_id, p.key, p.title FROM video_paper vp JOIN paper p ON p.id = vp.paper_id
+                JOIN video v ON v.id = vp.video_id {where}
+                ORDER BY vp.video_id, vp.position, p.key{binary_order(reader)}""",
+            params,
+        ),
     ]
-    covered: dict[int, list[dict[str, Any]]] = {}
-    for link in reader.rows(
-        f"""SELECT vp.video_id, p.key, p.title FROM video_paper vp JOIN paper p ON p.id = vp.paper_id
-            JOIN video v ON v.id = vp.video_id {where} ORDER BY vp.video_id, vp.position, p.key{binary_order(reader)}""",
-        params,
-    ):
-        covered.setdefault(link["video_id"], []).append({"key": link["key"], "title": link["title"]})
-    noted: set[int] = set()
     if user is not None:
-        noted = {
-            r["video_id"] for r in reader.rows("SELECT video_id FROM video_note WHERE user_name = :u", {"u": user})
-        }
+        statements.append(("SELECT video_id FROM video_note WHERE user_name = :u", {"u": user}))
+    found, links, *notes = reader.many(statements)
+    rows = [_video(v) for v in found]
+    covered: dict[int, list[dict[str, Any]]] = {}
+    for link in links:
+        covered.setdefault(link["video_id"], []).append({"key": link["key"], "title": link["title"]})
+    noted = {r["video_id"] for r in notes[0]} if notes else set()
     for v in rows:
         v["papers"] = covered.get(v["id"], [])
         if user is not None:
@@ -490,60 +590,70 @@ def resolve_video(reader: Reader, name: str) -> dict[str, Any]:
 
 
 def _category_figures(reader: Reader) -> list[dict[str, Any]]:
-    """Papers and recorded papers per category.
+    """Papers and recorded papers per category."""
+    return _figures(reader.many(_FIGURES))
 
-    Recorded = marked + covered by a video and not marked, each counted in SQL on few rows:
-    papers per category from the category index alone, the marked papers (``category_id
-    + 0`` keeps SQLite from walking that index for the GROUP BY, one random row lookup per
-    paper: several times slower than scanning the table), the covered ones from
-    video_paper. No per-paper EXISTS runs over 100,000 rows.
-    """
-    papers_in = {
-        r["category_id"]: r["n"]
-        for r in reader.rows("SELECT p.category_id, COUNT(*) AS n FROM paper p GROUP BY p.category_id")
-    }
-    marked = {
-        r["category_id"]: r["n"]
-        for r in reader.rows(
-            """SELECT p.category_id + 0 AS category_id, COUNT(*) AS n FROM paper p
-               WHERE p.marked_recorded GROUP BY p.category_id + 0"""
-        )
-    }
-    covered = {
-        r["category_id"]: r["n"]
-        for r in reader.rows(
-            """SELECT p.category_id, COUNT(*) AS n FROM paper p
-               WHERE NOT p.marked_recorded AND p.id IN (SELECT vp.paper_id FROM video_paper vp)
-               GROUP BY p.category_id"""
-        )
-    }
-    cats = [
+
+# The statements of ``_figures``, independent of each other (one round trip on a server).
+# Recorded = marked + covered by a video and not marked, each counted in SQL on few rows:
+# papers per category from the category index alone, the marked papers (``category_id + 0``
+# keeps SQLite from walking that index for the GROUP BY, one random row lookup per paper:
+# several times slower than scanning the table), the covered ones from video_paper. No
+# per-paper EXISTS runs over 100,000 rows.
+_FIGURES: list[tuple[str, dict[str, Any] | None]] = [
+    ("SELECT p.category_id, COUNT(*) AS n FROM paper p GROUP BY p.category_id", None),
+    (
+        """SELECT p.category_id + 0 AS category_id, COUNT(*) AS n FROM paper p
+           WHERE p.marked_recorded GROUP BY p.category_id + 0""",
+        None,
+    ),
+    (
+        """SELECT p.category_id, COUNT(*) AS n FROM paper p
+           WHERE NOT p.marked_recorded AND p.id IN (SELECT vp.paper_id FROM video_paper vp)
+           GROUP BY p.category_id""",
+        None,
+    ),
+    (_CATEGORIES_SQL, None),
+]
+
+
+def _figures(results: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    counted, marked_rows, covered_rows, cats = results
+    papers_in = {r["category_id"]: r["n"] for r in counted}
+    marked = {r["category_id"]: r["n"] for r in marked_rows}
+    covered = {r["category_id"]: r["n"] for r in covered_rows}
+    return [
         {
             "slug": c["slug"],
             "name": c["name"],
             "papers": int(papers_in.get(c["id"], 0)),
             "recorded": int(marked.get(c["id"], 0)) + int(covered.get(c["id"], 0)),
         }
-        for c in categories(reader)
+        for c in cats
     ]
-    return cats
 
 
 def stats(reader: Reader, *, user: str) -> dict[str, Any]:
     """Figures computed from the rows: never stored, so they cannot drift."""
-    cats = _category_figures(reader)
-    video = reader.rows("SELECT COUNT(*) AS n, COALESCE(SUM(duration_seconds), 0) AS seconds FROM video")[0]
-    mine = reader.rows(
-        """SELECT COALESCE(SUM(CASE WHEN status = 'read' THEN 1 ELSE 0 END), 0) AS read,
-                  COALESCE(SUM(CASE WHEN status = 'reading' THEN 1 ELSE 0 END), 0) AS reading
-           FROM reading WHERE user_name = :user""",
-        {"user": user},
-    )[0]
-    left = reader.rows(
-        """SELECT COUNT(*) AS n, COALESCE(SUM(v.duration_seconds), 0) AS seconds FROM video v
-           WHERE NOT EXISTS (SELECT 1 FROM watched w WHERE w.video_id = v.id AND w.user_name = :user)""",
-        {"user": user},
-    )[0]
+    *figures, video_rows, mine_rows, left_rows = reader.many(
+        [
+            *_FIGURES,
+            ("SELECT COUNT(*) AS n, COALESCE(SUM(duration_seconds), 0) AS seconds FROM video", None),
+            (
+                """SELECT COALESCE(SUM(CASE WHEN status = 'read' THEN 1 ELSE 0 END), 0) AS read,
+                          COALESCE(SUM(CASE WHEN status = 'reading' THEN 1 ELSE 0 END), 0) AS reading
+                   FROM reading WHERE user_name = :user""",
+                {"user": user},
+            ),
+            (
+                """SELECT COUNT(*) AS n, COALESCE(SUM(v.duration_seconds), 0) AS seconds FROM video v
+                   WHERE NOT EXISTS (SELECT 1 FROM watched w WHERE w.video_id = v.id AND w.user_name = :user)""",
+                {"user": user},
+            ),
+        ]
+    )
+    cats = _figures(figures)
+    video, mine, left = video_rows[0], mine_rows[0], left_rows[0]
     papers = sum(c["papers"] for c in cats)
     return {
         "papers": papers,

@@ -1,7 +1,7 @@
-"""The two read roads: sqlite3 for speed, SQLAlchemy for other back ends.
+"""The read roads: sqlite3 on a file, psycopg on PostgreSQL, SQLAlchemy inside writes.
 
-Read commands on an up-to-date SQLite catalog must not import the heavy libraries,
-and both roads must return the same rows.
+Read commands on an up-to-date SQLite catalog must not import the heavy libraries (on
+PostgreSQL: tests/test_round_trips.py), and every road must return the same rows.
 """
 
 from __future__ import annotations
@@ -202,14 +202,14 @@ def _add_tricky(url: str) -> None:
 
 @pytest.fixture
 def two_backends(builtin_db: Path, pg_catalog_url: str):
-    """The same catalog (built-in + tricky rows) on SQLite (sqlite3 road) and PostgreSQL."""
+    """The same catalog (built-in + tricky rows) on SQLite (sqlite3 road) and PostgreSQL (psycopg road)."""
     from paperread.config import resolve_target
-    from paperread.engine import open_server_reader
+    from paperread.pgread import open_pg_reader
 
     for url in (str(builtin_db), pg_catalog_url):
         _add_tricky(url)
     sqlite_reader = SqliteReader(connect_sqlite(builtin_db))
-    pg_reader = open_server_reader(resolve_target(pg_catalog_url))
+    pg_reader = open_pg_reader(resolve_target(pg_catalog_url))
     yield sqlite_reader, pg_reader
     sqlite_reader.close()
     pg_reader.close()

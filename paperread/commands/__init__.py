@@ -69,7 +69,11 @@ def _completion_reader(ctx: typer.Context) -> Reader | None:
 
     try:
         target = resolve_target(ctx.find_root().params.get("db"))
-        if target.sqlite_path is None or not check_sqlite_file(target.sqlite_path):
+        if target.sqlite_path is None:
+            from paperread.pgread import open_pg_reader
+
+            return open_pg_reader(target)  # a catalog behind or ahead completes nothing
+        if not check_sqlite_file(target.sqlite_path):
             return None
         return SqliteReader(connect_sqlite(target.sqlite_path))
     except Exception:  # noqa: BLE001 (Tab never fails)

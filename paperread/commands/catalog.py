@@ -1,7 +1,7 @@
 """Read commands: list, show, videos, stats, search.
 
-On an up-to-date SQLite catalog these run on ``sqlite3`` alone: no SQLAlchemy,
-pydantic, httpx, Alembic or markdown-it is imported (a test checks it).
+On an up-to-date SQLite catalog these run on ``sqlite3`` alone, on PostgreSQL on psycopg
+alone: no SQLAlchemy, pydantic, httpx, Alembic or markdown-it is imported (tests check it).
 """
 
 from __future__ import annotations
@@ -74,11 +74,10 @@ def list_papers(
     status = "read" if read else "unread" if unread else "reading" if reading else None
     user = state(ctx).user  # a bad PAPERREAD_USER is refused before a database is opened (or made)
     with reader(ctx) as r:
-        slug = queries.resolve_category(r, category) if category else None
-        rows = queries.iter_papers(
+        rows = queries.papers_in(
             r,
+            category,
             user=user,
-            category=slug,
             recorded=recorded,
             year=year,
             since=since,
@@ -102,8 +101,7 @@ def search(
         usage_error("search needs some text")
     user = state(ctx).user
     with reader(ctx) as r:
-        slug = queries.resolve_category(r, category) if category else None
-        rows = queries.iter_papers(r, user=user, category=slug, search=text, limit=limit)
+        rows = queries.papers_in(r, category, user=user, search=text, limit=limit)
         shown = output.papers(rows, as_json=as_json)
     if not shown and not as_json:
         output.message(f"no paper matches '{text}'")
@@ -113,8 +111,7 @@ def show(ctx: typer.Context, paper: PaperArg, as_json: JsonOpt = False) -> None:
     """Everything about one paper: links, ids, videos, citations, your note."""
     user = state(ctx).user
     with reader(ctx) as r:
-        found = queries.resolve_paper(r, paper)
-        detail = queries.paper_detail(r, found["id"], user=user)
+        detail = queries.show_paper(r, paper, user=user)
     output.paper_detail(detail, as_json=as_json)
 
 

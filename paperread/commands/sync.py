@@ -116,7 +116,7 @@ def _fetch(
     with reader(ctx) as r:  # creates or checks the database first
         ids = _paper_ids(r, papers)
         slug = queries.resolve_category(r, category) if category else None
-    engine = make_engine(target)
+    engine = make_engine(target, ping=True)  # held for the whole sync: minutes
     try:
         with locks.run_lock(target, engine, "sync") as stale:
             report.took_over_from = stale

@@ -1,0 +1,182 @@
+"""The light read road on PostgreSQL: the read queries over psycopg 3 directly.
+
+Read commands on a server catalog run the SQL of ``queries`` through this module, as they
+run it through ``sqlite3`` on a file: no SQLAlchemy, SQLModel or pydantic is imported
+(``tests/test_read_paths.py`` checks it). A server is seldom on loopback, so round trips
+are counted, not only statements:
+
+- connecting is one round trip after TCP (the startup message; trust or a cached session);
+  no statement is sent on connecting (SQLAlchemy sent four, and a ping);
+- the connection is in autocommit: no BEGIN of its own (each statement sees the committed
+  data, as READ COMMITTED did statement by statement inside a transaction);
+- the schema-version check rides along with the first query, pipelined with it in one
+  round trip, and is looked at before that query's rows;
+- statements that do not depend on each other go together (``many``: one pipeline, one
+  round trip).
+
+Writes still take the write road (``engine``): SQLModel sessions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+import psycopg
+from psycopg.rows import dict_row
+
+from paperread.config import Target
+from paperread.db import check_server_revision
+from paperread.errors import DatabaseError
+
+CONNECT_TIMEOUT_S = 10
+STREAM_ROWS = 1000  # rows a streamed statement fetches at a time
+_REVISION_SQL = "SELECT version_num FROM alembic_version"
+
+# ``:name`` as SQLAlchemy's text() reads it (not ``::type``, not ``\:``), for psycopg's ``%(name)s``.
+_PARAM_RE = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
+
+
+@lru_cache(maxsize=256)
+def psycopg_sql(sql: str) -> str:
+    """Portable SQL with ``:named`` parameters in psycopg's ``%(named)s`` style."""
+    return _PARAM_RE.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+
+def conninfo(target: Target) -> str:
+    """The libpq connection string of a ``postgresql+psycopg://`` URL, read as SQLAlchemy
+    reads it (user, password, host, port and database percent-decoded; the query's settings
+    passed on), with paperread's connect timeout and application name unless it sets them."""
+    rest = target.url.split("://", 1)[1]
+    rest, _, query = rest.partition("?")
+    netloc, _, path = rest.partition("/")
+    userinfo, at, hostport = netloc.rpartition("@")
+    if not at:
+        userinfo, hostport = "", netloc
+    user, colon, password = userinfo.partition(":")
+    host, port = hostport, ""
+    if hostport.startswith("["):  # [IPv6]:port
+        host, _, after = hostport[1:].partition("]")
+        port = after.removeprefix(":")
+    elif ":" in hostport:
+        host, _, port = hostport.rpartition(":")
+    if port and not port.isdigit():
+        raise DatabaseError(
+            f"invalid database URL '{target.display}': port '{target.scrub(port)}' is not a number",
+            hint="use postgresql+psycopg://user:password@host:port/database",
+        )
+    settings: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "paperread"}
+    settings.update(parse_qsl(query, keep_blank_values=True))
+    given = {
+        "host": unquote(host),
+        "port": port,
+        "user": unquote(user),
+        "password": unquote(password) if colon else "",
+        "dbname": unquote(path),
+    }
+    settings.update({k: v for k, v in given.items() if v})
+    return psycopg.conninfo.make_conninfo(**settings)
+
+
+def connect(target: Target) -> psycopg.Connection[dict[str, Any]]:
+    """An autocommit connection with rows as dicts, or one line saying why there is none."""
+    info = conninfo(target)
+    try:
+        return psycopg.connect(info, autocommit=True, row_factory=dict_row)
+    except psycopg.OperationalError as exc:
+        raise DatabaseError(
+            f"cannot connect to '{target.display}': {target.scrub(_first_line(exc))}",
+            hint="check the host, port, database name and that the server is running",
+        ) from None
+    except psycopg.ProgrammingError as exc:  # a setting libpq does not know, a malformed value
+        raise DatabaseError(
+            f"invalid database URL '{target.display}': {target.scrub(_first_line(exc))}",
+            hint="use postgresql+psycopg://user:password@host:port/database",
+        ) from None
+
+
+class PgReader:
+    """The Reader protocol over a psycopg connection; with a ``target``, the schema version is
+    checked along with the first statement (``schema_error``)."""
+
+    dialect = "postgresql"
+    pipelines = True
+
+    def __init__(self, conn: psycopg.Connection[dict[str, Any]], target: Target | None = None) -> None:
+        self.conn = conn
+        self._unchecked = target
+        self._cursors = 0  # the server-side cursors ``stream`` has declared
+        self._in_transaction = False
+
+    def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        return self.many([(sql, params)])[0]
+
+    def many(self, statements: Sequence[tuple[str, Mapping[str, Any] | None]]) -> list[list[dict[str, Any]]]:
+        """The rows of several independent statements, sent together: one round trip."""
+        batch = list(statements)
+        target, self._unchecked = self._unchecked, None
+        if target is not None:
+            batch.insert(0, (_REVISION_SQL, None))
+        if not batch:
+            return []
+        if target is None and len(batch) == 1:
+            return [self._fetch(self.conn.execute(psycopg_sql(batch[0][0]), batch[0][1] or {}))]
+        cursors: list[psycopg.Cursor[dict[str, Any]]] = []
+        failure: psycopg.Error | None = None
+        try:
+            with self.conn.pipeline():  # one Sync at its end: one round trip for the batch
+                for sql, params in batch:
+                    cursors.append(self.conn.cursor())
+                    cursors[-1].execute(psycopg_sql(sql), params or {})
+        except psycopg.Error as exc:  # the first statement that failed; those after it did not run
+            failure = exc
+        results: list[list[dict[str, Any]] | None] = []
+        for cur in cursors:
+            try:
+                results.append(self._fetch(cur))
+            except psycopg.Error:
+                results.append(None)
+        if target is not None:
+            revision = results.pop(0)
+            if revision is None and not isinstance(failure, psycopg.errors.UndefinedTable):
+                raise failure or DatabaseError(f"cannot read the schema version of '{target.display}'")
+            check_server_revision(target, revision[0]["version_num"] if revision else None)  # none: no paperread schema
+        if failure is not None:
+            raise failure
+        return [rows or [] for rows in results]
+
+    def stream(self, sql: str, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        """Rows a batch at a time (100,000 rows never sit in memory), through a cursor on the
+        server: it is declared and its first batch fetched in one round trip (with the schema
+        check, when this is the reader's first statement), and a result smaller than a batch
+        costs no more. The cursor lives in a transaction left open until ``close``."""
+        self._cursors += 1
+        name = f"paperread_rows_{self._cursors}"
+        fetch = (f"FETCH {STREAM_ROWS} FROM {name}", None)
+        begin = [] if self._in_transaction else [("BEGIN", None)]
+        self._in_transaction = True
+        rows = self.many([*begin, (f"DECLARE {name} NO SCROLL CURSOR FOR {sql}", params), fetch])[-1]
+        yield from rows
+        while len(rows) == STREAM_ROWS:
+            rows = self.rows(*fetch)
+            yield from rows
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @staticmethod
+    def _fetch(cur: psycopg.Cursor[dict[str, Any]]) -> list[dict[str, Any]]:
+        return cur.fetchall() if cur.description is not None else []
+
+
+def open_pg_reader(target: Target) -> PgReader:
+    """A reader on a server catalog; its schema version is checked with the first statement."""
+    return PgReader(connect(target), target)
+
+
+def _first_line(exc: object) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
