@@ -6,7 +6,9 @@ walks every module's imports with ``ast`` and holds the code to this list. A new
 here before it gets its first import.
 
 0. Ground: ``errors``, ``limits``, ``resources`` (the packaged data), ``models`` (the schema).
-1. Values and clients: ``config`` (settings), ``values`` (the checks every door applies),
+1. Values and clients: ``config`` (settings), ``gate`` (the text every door lets in: control
+   characters, surrogates, lengths), ``cells`` (the CSV export's formula guard), ``outfile``
+   (writing an export into a file, a FIFO or a device), ``values`` (the checks every door applies),
    ``mdtables`` (Markdown tables read in linear time), ``readme`` (the README table format, text in
    and out), ``s2`` (the Semantic Scholar client, which knows
    nothing of the CLI), ``journal`` (the reader's journal, text in and out, matched to videos).
@@ -37,7 +39,7 @@ __version__ = "0.1.0"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "limits", "resources", "models"),
-    ("config", "values", "mdtables", "readme", "s2", "journal"),
+    ("config", "gate", "cells", "outfile", "values", "mdtables", "readme", "s2", "journal"),
     ("db", "pgread", "queries"),
     ("engine", "locks", "store", "reader_state", "notes"),
     ("exchange", "journal_plan"),

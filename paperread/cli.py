@@ -38,6 +38,7 @@ class PaperreadGroup(TyperGroup):
         if not (getattr(ctx, "_protected_args", None) or ctx.args):  # `paperread --db x`: no command
             sys.stdout.write(ctx.get_help() + "\n")
             raise typer.Exit(0)
+        commits_before = _commits()
         try:
             return super().invoke(ctx)
         except PaperreadError as exc:
@@ -49,7 +50,15 @@ class PaperreadGroup(TyperGroup):
             output.error(f"database error: {exc}", "another process may hold the database; try again")
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
-            output.error("interrupted; nothing was changed by the unfinished step")
+            committed = _commits() - commits_before
+            if committed:
+                output.error(
+                    f"interrupted after {committed} transaction(s) had been committed: what they wrote is in "
+                    "the database; the unfinished step changed nothing",
+                    "look at the catalog before running the command again",
+                )
+            else:
+                output.error("interrupted; nothing was changed by the unfinished step")
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except BrokenPipeError:
             # The reader went away (`paperread list | head`): stop quietly, as Unix tools do,
@@ -98,6 +107,11 @@ class PaperreadGroup(TyperGroup):
             output.error(_first_line(exc.format_message()), f"see '{command} --help'")  # type: ignore[attr-defined]
             sys.exit(EXIT_USAGE if exc.exit_code == EXIT_USAGE else exc.exit_code)  # type: ignore[attr-defined]
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _commits() -> int:
+    """How many transactions this process committed (0 when the write road was never taken)."""
+    return int(getattr(sys.modules.get("paperread.engine"), "COMMITS", 0))
 
 
 def _is_click_error(exc: BaseException) -> bool:

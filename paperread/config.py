@@ -281,6 +281,14 @@ def current_user(environ: os._Environ[str] | dict[str, str] | None = None) -> st
             )
         if len(name) > USER_MAX:
             raise InputError(f"user name '{name[:40]}...' in {USER_ENV} is longer than {USER_MAX} characters")
+        from paperread.gate import flaw, shown
+
+        reason = flaw(name)
+        if reason is not None:
+            raise InputError(
+                f"user name {shown(name)} in {USER_ENV} holds {reason}",
+                hint=f"set {USER_ENV} to your name in plain text, or unset it to use your login name",
+            )
         return name
     configured = file_setting("user")
     if configured is not None:

@@ -95,8 +95,32 @@ def connect_sqlite(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = NORMAL")
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise DatabaseError(f"'{path}' is not a paperread database ({exc})") from None
+        raise sqlite_failure(path, exc) from None
     return conn
+
+
+def sqlite_failure(path: Path, exc: sqlite3.Error) -> DatabaseError:
+    """One line naming the file and what is wrong with it, from SQLite's error."""
+    text = str(exc)
+    lowered = text.lower()
+    check = f"run 'paperread --db {path} db check' to see what is wrong, or restore the file from a backup"
+    if "readonly" in lowered or "read-only" in lowered:
+        return DatabaseError(
+            f"database '{path}' is on read-only storage or not writable by you ({text})",
+            hint="check the file's and its folder's permissions, or copy it somewhere writable",
+        )
+    if "disk is full" in lowered or "disk full" in lowered:
+        return DatabaseError(f"the disk holding database '{path}' is full ({text})", hint="free some space and retry")
+    if "unable to open" in lowered:
+        return DatabaseError(
+            f"cannot open database '{path}' ({text}): its folder may be read-only or not accessible",
+            hint="check the folder's permissions",
+        )
+    if "locked" in lowered or "busy" in lowered:
+        return DatabaseError(f"database '{path}' is locked by another process ({text})", hint="try again")
+    if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered or "disk i/o" in lowered:
+        return DatabaseError(f"database '{path}' is damaged or truncated ({text})", hint=check)
+    return DatabaseError(f"cannot use database '{path}' ({text})", hint=check)
 
 
 def check_sqlite_file(path: Path) -> bool:
@@ -122,7 +146,31 @@ def check_sqlite_file(path: Path) -> bool:
         return False
     if head != _SQLITE_MAGIC:
         raise DatabaseError(f"'{path}' is not an SQLite database", hint="pass a paperread database with --db")
-    return True
+    return _holds_catalog(path)
+
+
+def _holds_catalog(path: Path) -> bool:
+    """Read-only look at an SQLite file's tables before anything is written to it: True when it
+    holds a paperread catalog (or the start of one), False when it has no tables at all; an
+    application's own database is refused, left exactly as it was (no table, no WAL switch)."""
+    try:
+        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise sqlite_failure(path, exc) from None
+    try:
+        names = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    except sqlite3.Error as exc:
+        raise sqlite_failure(path, exc) from None
+    finally:
+        conn.close()
+    if not names or "alembic_version" in names:
+        return bool(names)
+    shown = ", ".join(sorted(names)[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    raise DatabaseError(
+        f"'{path}' is an SQLite database of another application (tables {shown}), not a paperread catalog; "
+        "it was left untouched",
+        hint="pass a paperread catalog with --db, or a new file name: paperread --db NEW.db init",
+    )
 
 
 def schema_revision(reader: Reader) -> str | None:
@@ -192,7 +240,7 @@ def open_sqlite_reader(target: Target) -> SqliteReader | None:
         revision = schema_revision(reader)
     except sqlite3.DatabaseError as exc:
         reader.close()
-        raise DatabaseError(f"'{path}' is not a paperread database ({exc})") from None
+        raise sqlite_failure(path, exc) from None
     state = classify_revision(revision)
     if state == "current":
         return reader

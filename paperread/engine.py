@@ -33,6 +33,16 @@ from paperread.resources import shipped_dir
 PG_CONNECT_TIMEOUT_S = 10
 
 
+# How many transactions this process has committed: an interrupt (Ctrl-C) after one says what
+# was kept instead of "nothing was changed" (``cli``).
+COMMITS = 0
+
+
+def _count_commit(_conn: Connection) -> None:
+    global COMMITS
+    COMMITS += 1
+
+
 def make_engine(target: Target, *, ping: bool = False) -> Engine:
     """An engine with paperread's connection rules. ``ping``: test a pooled connection before
     each use (one round trip each; for a job that holds its engine for minutes).
@@ -62,6 +72,7 @@ def make_engine(target: Target, *, ping: bool = False) -> Engine:
                 f"invalid database URL '{target.display}': {target.scrub(_first_line(exc))}",
                 hint="use postgresql+psycopg://user:password@host:port/database",
             ) from None
+        event.listen(engine, "commit", _count_commit)
         return engine
     # check_same_thread=False: a bulk load hands its connection to a background thread for
     # one statement while it waits (exchange.bulk.SearchFill); never two threads at once.
@@ -82,6 +93,7 @@ def make_engine(target: Target, *, ping: bool = False) -> Engine:
     def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
+    event.listen(engine, "commit", _count_commit)
     return engine
 
 
@@ -214,6 +226,11 @@ def upgrade_database(target: Target) -> tuple[str | None, str]:
     """Apply pending migrations in one transaction; (revision before, revision after)."""
     if target.is_default and target.sqlite_path is not None:
         target.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    elif target.sqlite_path is not None and not target.sqlite_path.exists():
+        raise DatabaseError(
+            f"database '{target.sqlite_path}' does not exist: there is nothing to upgrade",
+            hint=f"check the path, or create it: paperread --db {target.sqlite_path} init",
+        )
     with transaction(target, schema_lock=True) as conn:
         before = revision_on(conn)
         if classify_revision(before) == "newer":
@@ -241,6 +258,7 @@ def check_database(target: Target) -> None:
     or DOI is on two papers; one transaction."""
     _require_current(target)
     with transaction(target) as conn:
+        _check_schema_objects(conn, target)
         if target.sqlite_path is not None:
             result = conn.exec_driver_sql("PRAGMA quick_check").scalar()
             if result != "ok":
@@ -266,6 +284,35 @@ def check_database(target: Target) -> None:
                 raise DatabaseError(
                     f"database '{target.display}': {label} {value} is on {count} papers ({first}, {last}){more}",
                     hint=f"keep it on one: paperread edit {last} {option} ''",
+                )
+
+
+def _check_schema_objects(conn: Connection, target: Target) -> None:
+    """DatabaseError naming the first table or index of the schema that is not there."""
+    from sqlalchemy import inspect
+    from sqlmodel import SQLModel
+
+    import paperread.models  # noqa: F401 (the tables, on SQLModel.metadata)
+
+    metadata = SQLModel.metadata
+    inspector = inspect(conn)
+    tables = set(inspector.get_table_names())
+    wanted = [table.name for table in metadata.sorted_tables]
+    if target.sqlite_path is not None:
+        wanted.append("paper_fts")  # the search index (migration 0003)
+    missing = [name for name in wanted if name not in tables]
+    if missing:
+        raise DatabaseError(
+            f"database '{target.display}' is incomplete: table {', '.join(missing)} is missing",
+            hint="restore it from a backup, or export what is readable and import it into a new catalog",
+        )
+    for table in metadata.sorted_tables:
+        present = {ix["name"] for ix in inspector.get_indexes(table.name)}
+        for index in sorted(table.indexes, key=lambda ix: str(ix.name)):
+            if index.name not in present:
+                raise DatabaseError(
+                    f"database '{target.display}' is incomplete: index {index.name} on {table.name} is missing",
+                    hint="restore it from a backup, or export what is readable and import it into a new catalog",
                 )
 
 

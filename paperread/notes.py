@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from paperread import queries, values
+from paperread import gate, queries
 from paperread.engine import session_reader
 from paperread.errors import ConflictError
 from paperread.models import Reading, Video, VideoNote, Watched, utcnow
@@ -77,7 +77,7 @@ def set_video_note(
     ``expected`` is the note as the caller last saw it (before an editor ran): when the stored
     note differs, ConflictError and nothing is written. Returns whether the note changed.
     """
-    values.refuse_nul(text, "the note")
+    text = gate.note(text)
     video = _video(session, name)
     video_id = int(video.id or 0)
     row = _row(session, video_id, user)
@@ -94,6 +94,8 @@ def set_video_note(
         new: str | None = base + ("\n" if base and not base.endswith("\n") else "") + text
     else:
         new = text if text and text.strip() else None
+    if new is not None:
+        gate.check_length(new, "note")
     if (new or None) == (current or None):
         return False
     _store(session, video_id, user, row, new)
@@ -114,7 +116,7 @@ def write_notes(
     (video id, when) it restores where there are none. A note that is no longer what the plan
     saw refuses the whole import (ConflictError, nothing written): it changed meanwhile."""
     for video_id, (before, after) in video_notes.items():
-        values.refuse_nul(after, "a note")
+        gate.note(after)
         row = _row(session, video_id, user)
         if (row.note if row else None) != before:
             raise ConflictError(
@@ -127,7 +129,7 @@ def write_notes(
             )
         _store(session, video_id, user, row, after)
     for paper_id, (before, after) in paper_notes.items():
-        values.refuse_nul(after, "a note")
+        gate.note(after)
         reading = session.exec(select(Reading).where(Reading.user_name == user, Reading.paper_id == paper_id)).first()
         if (reading.note if reading else None) != before:
             raise ConflictError(

@@ -41,11 +41,28 @@ def open_reader(target: Target, *, load_builtin: bool = True) -> Reader:
         return open_pg_reader(target)
     if target.is_default:
         target.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        refuse_missing(target)
     reader = open_sqlite_reader(target)
     if reader is not None:
         return reader
     prepare_sqlite(target, load_builtin=load_builtin)
     return SqliteReader(connect_sqlite(target.sqlite_path))
+
+
+def refuse_missing(target: Target) -> None:
+    """A catalog named with --db or PAPERREAD_DB must exist (a typo must not make a new one
+    somewhere); ``paperread init`` creates it. The default location is created on first use."""
+    from paperread.errors import DatabaseError
+
+    path = target.sqlite_path
+    if path is None or target.is_default or not path.parent.is_dir():
+        return  # (a missing folder is named by db.check_sqlite_file)
+    if not path.exists() and not path.is_symlink():
+        raise DatabaseError(
+            f"database '{path}' does not exist",
+            hint=f"check the path given with --db or PAPERREAD_DB, or create it: paperread --db {path} init",
+        )
 
 
 @contextmanager

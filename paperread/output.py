@@ -7,10 +7,9 @@ terminal is there to see it, and honours NO_COLOR by itself.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import IO, Any
 
 BAR_WIDTH = 20
@@ -43,7 +42,12 @@ def _paged_console() -> Iterator[Any]:
 
 
 def message(text: str) -> None:
-    """A note for the person at the terminal: stderr, never mixed into data."""
+    """A note for the person at the terminal: stderr, never mixed into data (any control
+    character in it, from data, escaped)."""
+    if not text.isprintable():
+        from paperread.gate import visible
+
+        text = visible(text, multiline=True)
     sys.stderr.write(text + "\n")
     sys.stderr.flush()
 
@@ -121,7 +125,12 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value).replace("\t", " ").replace("\n", " ")
+    text = str(value)
+    if text.isprintable():
+        return text
+    from paperread.gate import visible
+
+    return visible(text.replace("\t", " ").replace("\n", " "))
 
 
 def emit_plain_rows(rows: Iterable[Sequence[Any]]) -> None:
@@ -312,16 +321,18 @@ def paper_detail(paper: dict[str, Any], *, as_json: bool) -> None:
         with _paged_console() as console:
             _detail_on_terminal(console, lines, paper, video_notes)
         return
+    from paperread.gate import visible
+
     out = sys.stdout.write
     for name, value in lines:
         if value:
-            out(f"{name}: {value}\n")
+            out(f"{name}: {visible(value)}\n")
     for v in videos:
-        out(f"video: {v}\n")
+        out(f"video: {visible(v)}\n")
     if paper.get("note"):
-        out("note:\n" + paper["note"].rstrip("\n") + "\n")
+        out("note:\n" + visible(paper["note"].rstrip("\n"), multiline=True) + "\n")
     for v in video_notes:
-        out(f"note on video {v['id']} '{v['title']}':\n" + v["note"].rstrip("\n") + "\n")
+        out(visible(f"note on video {v['id']} '{v['title']}':\n" + v["note"].rstrip("\n"), multiline=True) + "\n")
 
 
 def _detail_on_terminal(
@@ -333,6 +344,7 @@ def _detail_on_terminal(
     from rich.rule import Rule
 
     from paperread import terminal
+    from paperread.gate import visible
 
     on = terminal.colour(sys.stdout)
     label = max(len(name) for name, _ in lines) + 2
@@ -343,16 +355,16 @@ def _detail_on_terminal(
         rows += [("", url) for url in video_links(v).split()]
     text = []
     for name, value in rows:
-        for n, line in enumerate(terminal.wrap(value, room, keep_links=True)):
+        for n, line in enumerate(terminal.wrap(visible(value), room, keep_links=True)):
             head = terminal.styled(name, "bold", on) + " " * (label - len(name)) if n == 0 and name else " " * label
             text.append(head + line)
     console.file.write("\n".join(text) + "\n")
     if paper.get("note"):
         console.print(Rule("note"))
-        console.print(Markdown(paper["note"]))
+        console.print(Markdown(visible(paper["note"], multiline=True)))
     for v in video_notes:
-        console.print(Rule(f"note on video {v['id']} '{v['title']}'"))
-        console.print(Markdown(v["note"]))
+        console.print(Rule(f"note on video {v['id']} '{visible(v['title'])}'"))
+        console.print(Markdown(visible(v["note"], multiline=True)))
 
 
 def video_links(v: dict[str, Any]) -> str:
@@ -479,7 +491,8 @@ def stats(data: dict[str, Any], *, as_json: bool) -> None:
     width = max((len(c["slug"]) for c in data["categories"]), default=0)
     for c in data["categories"]:
         out(
-            f"{c['slug']:<{width}}  {c['recorded']:>4}/{c['papers']:<4}  {bar(c['recorded'], c['papers'])}  {c['name']}\n"
+            f"{c['slug']:<{width}}  {c['recorded']:>4}/{c['papers']:<4}  {bar(c['recorded'], c['papers'])}  "
+            f"{_cell(c['name'])}\n"
         )
 
 
@@ -609,6 +622,8 @@ def _sync_lines(data: dict[str, Any], command: str) -> list[str]:
         lines.append(
             f"unsure, not stored: {u['key']} '{u['title']}': the closest title is '{u['match_title']}' ({u['match_s2_id']})"
         )
+    for d in data.get("dropped_fields", []):
+        lines.append(f"warning: {d['key']}: not stored from Semantic Scholar: {d['reason']}")
     for c in data.get("conflicts", []):
         lines.append(f"conflict: {c['key']}: S2 id {c['s2_id']} is already {c['taken_by']}'s; kept as it was")
     if data.get("not_found_papers"):
@@ -674,74 +689,12 @@ def trending(rows: list[dict[str, Any]], *, as_json: bool, since: str) -> None:
 # ---------------------------------------------------------------------------- export and import
 
 
-@contextmanager
-def data_output(path: str | None) -> Iterator[IO[str]]:
-    """Where an export's data goes: stdout, or FILE written atomically.
+def data_output(path: str | None) -> AbstractContextManager[IO[str]]:
+    """Where an export's data goes (``outfile.data_output``): stdout, a regular file written
+    atomically, or a FIFO, device or ``/dev/stdout`` written into."""
+    from paperread.outfile import data_output as open_output
 
-    A file is written to a temporary file in the same folder, flushed to disk (fsync) and
-    then renamed over FILE (os.replace), so FILE is either the old one or the whole new one:
-    a failed export leaves an existing FILE untouched. The new file gets the old one's
-    permissions (or the umask's). A closed pipe on stdout (``| head``) ends quietly.
-    """
-    import contextlib
-    import tempfile
-    from pathlib import Path
-
-    from paperread.errors import InputError, PaperreadError
-
-    if path is None or path == "-":
-        try:
-            yield sys.stdout
-            sys.stdout.flush()
-        except BrokenPipeError:
-            with contextlib.suppress(Exception):  # no second error when Python flushes at exit
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            raise SystemExit(141) from None  # as if killed by SIGPIPE, like cat
-        return
-    if not path.strip():
-        raise InputError(
-            f"output path {path!r} is empty",
-            hint="give a file name, e.g. catalog.json, or leave --output out to write to standard output",
-        )
-    target = Path(os.path.realpath(os.path.expanduser(path)))
-    if target.is_dir():
-        raise InputError(f"output '{path}' is a folder", hint="give a file name, e.g. catalog.json")
-    if not target.parent.is_dir():
-        raise InputError(f"folder '{target.parent}' does not exist", hint="create it first")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    except OSError as exc:
-        raise PaperreadError(f"cannot write in '{target.parent}': {exc.strerror}") from None
-    try:
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                yield fh
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, _file_mode(target))
-            os.replace(tmp, target)
-        except OSError as exc:
-            raise PaperreadError(f"cannot write '{path}': {exc.strerror or exc}") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):  # the rename itself, on disk (POSIX)
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-
-
-def _file_mode(target: Any) -> int:
-    """The permissions a file written over ``target`` gets: its own, else 0o666 minus the umask."""
-    try:
-        return target.stat().st_mode & 0o7777
-    except OSError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask
+    return open_output(path)
 
 
 def exported(fmt: str, counts: dict[str, int], path: str | None) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from paperread import store, values
+from paperread import gate, store
 from paperread.errors import ConflictError, InputError
 from paperread.models import Paper, Reading, Watched, utcnow
 from paperread.values import READ_STATUSES
@@ -91,7 +91,7 @@ def set_note(
     ``expected`` is the note as the caller last saw it (e.g. before an editor ran): if the
     stored note differs, ConflictError and nothing is written. Returns whether it changed.
     """
-    values.refuse_nul(text, "the note")
+    text = gate.note(text)
     paper = store._paper(session, name)
     row = _reading(session, paper, user)
     current = row.note if row else None
@@ -107,6 +107,8 @@ def set_note(
         new: str | None = base + ("\n" if base and not base.endswith("\n") else "") + text
     else:
         new = text if text and text.strip() else None
+    if new is not None:
+        gate.check_length(new, "note")
     if (new or None) == (current or None):
         return False
     row = row or Reading(user_name=user, paper_id=paper.id)  # type: ignore[arg-type]

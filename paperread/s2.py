@@ -27,7 +27,9 @@ from typing import Any, NoReturn, Self
 import httpx
 import tenacity
 
+from paperread import gate
 from paperread.errors import InputError, PaperreadError
+from paperread.limits import COUNT_MAX
 
 DEFAULT_BASE_URL = "https://api.semanticscholar.org/graph/v1"
 MAX_BATCH = 500
@@ -517,9 +519,13 @@ class S2Paper:
     authors: list[str]
     arxiv_id: str | None
     doi: str | None
+    # What the record held that paperread does not store (``gate``): one reason per field
+    # dropped; the rest of the record is used.
+    dropped: tuple[str, ...] = ()
 
 
 _ARXIV_VERSION = re.compile(r"v\d+$")
+_S2_ID = re.compile(r"[0-9a-fA-F]{40}", re.ASCII)
 
 
 def parse_paper(obj: Mapping[str, Any]) -> S2Paper:
@@ -532,25 +538,45 @@ def parse_paper(obj: Mapping[str, Any]) -> S2Paper:
     paper_id = obj.get("paperId")
     if not isinstance(paper_id, str) or not paper_id:
         raise S2BadResponse("Semantic Scholar sent a paper without a paperId")
+    if not _S2_ID.fullmatch(paper_id):
+        raise S2BadResponse(f"Semantic Scholar sent a paper id that is not 40 hex digits: {gate.shown(paper_id)}")
+    dropped: list[str] = []
+
+    def kept(value: Any, what: str, *, multiline: bool = False) -> Any:
+        reason = gate.dropped(value, what, multiline=multiline)
+        if reason is None:
+            return value
+        dropped.append(reason)
+        return None
+
     external = obj.get("externalIds")
     external = external if isinstance(external, dict) else {}
-    arxiv = _str_or_none(external.get("ArXiv"))
-    doi = _str_or_none(external.get("DOI"))
+    arxiv = kept(_str_or_none(external.get("ArXiv")), "arXiv id")
+    doi = kept(_str_or_none(external.get("DOI")), "DOI")
     authors = obj.get("authors")
+    names = [
+        a["name"].strip()
+        for a in (authors if isinstance(authors, list) else [])
+        if isinstance(a, dict) and _str_or_none(a.get("name"))
+    ]
+    clean_names = [name for name in names if kept(name, "author") is not None]
+    if clean_names and kept(", ".join(clean_names), "authors") is None:
+        clean_names = []
+    count = _int_or_none(obj.get("citationCount"))
+    if count is not None and not 0 <= count <= COUNT_MAX:
+        dropped.append(f"citation count {gate.shown(count)} is not a count (0 to {COUNT_MAX:,})")
+        count = None
     return S2Paper(
-        paper_id=paper_id,
-        title=_str_or_none(obj.get("title")),
+        paper_id=paper_id.lower(),
+        title=kept(_str_or_none(obj.get("title")), "title"),
         year=_int_or_none(obj.get("year")),
-        citation_count=_int_or_none(obj.get("citationCount")),
-        venue=_str_or_none(obj.get("venue")),
+        citation_count=count,
+        venue=kept(_str_or_none(obj.get("venue")), "venue"),
         publication_date=_date_or_none(obj.get("publicationDate")),
-        authors=[
-            a["name"]
-            for a in (authors if isinstance(authors, list) else [])
-            if isinstance(a, dict) and _str_or_none(a.get("name"))
-        ],
+        authors=clean_names,
         arxiv_id=_ARXIV_VERSION.sub("", arxiv) if arxiv else None,
         doi=doi.lower() if doi else None,
+        dropped=tuple(dropped),
     )
 
 

@@ -22,19 +22,18 @@ Rules kept here:
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, text
 from sqlmodel import Session, col, select
 
-from paperread import locks, queries, values
+from paperread import gate, locks, queries, values
 from paperread.engine import session_reader
 from paperread.errors import ConflictError, InputError
 from paperread.models import Category, Paper, Video, VideoPaper, utcnow
 
-CATEGORY_NAME_MAX = 200
+CATEGORY_NAME_MAX = gate.LIMITS["category name"]
 _UNSET: Any = object()
 
 
@@ -42,15 +41,8 @@ _UNSET: Any = object()
 
 
 def _one_line(value: str, what: str, *, max_length: int | None = None) -> str:
-    """Non-empty one-line text, stripped at the ends; anything inside is kept exactly."""
-    stripped = value.strip()
-    if not stripped:
-        raise InputError(f"{what} '{value}' is empty: give some text")
-    if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in stripped):
-        raise InputError(f"{what} {stripped!r} has a line break or control character: give one line of text")
-    if max_length is not None and len(stripped) > max_length:
-        raise InputError(f"{what} '{stripped[:40]}...' is {len(stripped)} characters long: at most {max_length}")
-    return stripped
+    """Non-empty one-line text, stripped at the ends, through the gate (``gate.line``)."""
+    return gate.line(value, what, limit=max_length)
 
 
 def _optional(value: str | None, parse: Any) -> Any:

@@ -89,6 +89,9 @@ class Report:
     unsure: list[dict[str, Any]] = field(default_factory=list)
     conflicts: list[dict[str, str]] = field(default_factory=list)
     replaced_ids: list[dict[str, str]] = field(default_factory=list)
+    # Fields of S2's records that the gate kept out (control characters, NUL, too long...):
+    # {"key", "reason"}; the rest of each record was stored.
+    dropped: list[dict[str, str]] = field(default_factory=list)
     filled: int = 0
     gone: int = 0
     requests: int = 0
@@ -144,6 +147,7 @@ class Report:
             unsure=self.unsure,
             conflicts=self.conflicts,
             replaced_ids=self.replaced_ids,
+            dropped_fields=self.dropped,
             not_found_papers=self.not_found,
             already_identified=self.already,
             took_over_lock_from=self.took_over_from,
@@ -430,6 +434,7 @@ def _apply(conn: Connection, found: list[tuple[int, str, str, S2Paper]], report:
         if row is None:  # removed since the plan was made
             report.gone += 1
             continue
+        report.dropped.extend({"key": key, "reason": reason} for reason in rec.dropped)
         fills = _s2_id_fill(row, key, ref, rec, taken, report)
         if fills is None:
             continue  # resolving: nothing is stored for a paper whose record another paper holds

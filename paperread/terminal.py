@@ -72,13 +72,24 @@ def rich_console(stderr: bool = False, file: IO[str] | None = None) -> Any:  # -
     FORCE_COLOR styles even TERM=dumb, and the width is the terminal's."""
     from rich.console import Console
 
+    from paperread.gate import visible
+
+    class DataConsole(Console):
+        """Data shown as it is: no markup (``[red]`` in a title is text), no emoji codes, every
+        control character from data escaped (``gate.visible``)."""
+
+        def render_str(self, text: str, *args: Any, **kwargs: Any) -> Any:
+            return super().render_str(visible(text), *args, **kwargs)
+
     target = sys.stderr if stderr else sys.stdout
     styled = colour(target)
     on_terminal = is_terminal(target)
-    return Console(
+    return DataConsole(
         file=file,
         stderr=stderr,
         highlight=False,
+        markup=False,
+        emoji=False,
         color_system=("standard" if os.environ.get("TERM") == "dumb" else "auto") if styled else None,
         force_terminal=True if styled else on_terminal,
         no_color=not styled,

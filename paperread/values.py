@@ -58,13 +58,6 @@ def shown(value: object) -> str:
     return f"'{text}'"
 
 
-def refuse_nul(text: str | None, what: str) -> None:
-    """A NUL character (\\x00) in text to be stored: PostgreSQL cannot store it in a text
-    column, so neither back end takes it (a bad value, not an internal error)."""
-    if text is not None and "\x00" in text:
-        raise InputError(f"{what} holds a NUL character (\\x00), which the database cannot store")
-
-
 # --- keys -----------------------------------------------------------------------------------
 
 

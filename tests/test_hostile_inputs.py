@@ -204,7 +204,7 @@ def test_note_file_problems(cli: Cli, tmp_path: Path) -> None:
     assert_refused(cli, ["note", "vit", "--file", str(tmp_path / "missing.md")], "does not exist")
     assert_refused(cli, ["note", "vit", "--file", str(tmp_path)], "is a folder, not a file")
     assert_refused(cli, ["note", "vit", "--file", str(bad)], "is not UTF-8 text")
-    assert_refused(cli, ["note", "vit", "--file", str(nul)], "the note holds a NUL character")
+    assert_refused(cli, ["note", "vit", "--file", str(nul)], "holds a NUL character (\\x00)")
     assert_refused(cli, ["note", "vit", "--text", "x", "--file", str(bad)], "--text and --file do not go together", 2)
 
 
@@ -285,7 +285,7 @@ def test_edit_kept_when_the_paper_is_gone_or_the_text_is_refused(
     assert kept_file(lines).read_text(encoding="utf-8") == "about clip\n"
     assert json.loads(cli.ok("show", "clip-2021", "--json").stdout)["note"] is None
     editor_running(tmp_path, monkeypatch, cli, before=None, text="bad \x00 byte")
-    lines = refused(cli("note", "resnet"), "the note holds a NUL character")
+    lines = refused(cli("note", "resnet"), "holds a NUL character (\\x00)")
     assert kept_file(lines).read_text(encoding="utf-8") == "bad \x00 byte"
     assert json.loads(cli.ok("show", "resnet", "--json").stdout)["note"] is None
 

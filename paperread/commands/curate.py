@@ -274,6 +274,8 @@ def add(
         from paperread import sync
 
         record = sync.fetch_paper(fetch)  # before the transaction: no network inside it
+        for reason in record.dropped:
+            output.message(f"warning: not stored from Semantic Scholar: {reason}")
         fetched = sync.new_paper_fields(record)
         title = title or record.title or usage_error("Semantic Scholar has no title for it: give a TITLE")
         year, url, s2_id = year or fetched["year"], url or fetched["url"], s2_id or fetched["s2_id"]

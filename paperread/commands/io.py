@@ -196,13 +196,17 @@ def _import_journal(
     """``import --format journal``: the notes of a journal or a notes file, planned, then written."""
     from paperread import journal_report
     from paperread.errors import InputError
+    from paperread.gate import text_flaw_line
     from paperread.journal import JournalSyntaxError, is_journal
     from paperread.journal_plan import plan_import, unmatched_text, write_plan
-    from paperread.values import refuse_nul
 
     if not text.strip():
         raise InputError(f"{source} is empty: nothing to import", hint="give a notes file or a journal")
-    refuse_nul(text, source)
+    bad = text_flaw_line(text)
+    if bad is not None:
+        raise InputError(
+            f"{source} line {bad[0]} holds {bad[1]}: control characters are not accepted in notes; nothing was imported"
+        )
     user = state(ctx).user
     with writer(ctx) as session:
         try:

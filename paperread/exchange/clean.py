@@ -11,17 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from paperread import limits, values
+from paperread import gate, limits, values
 from paperread.errors import InputError
 from paperread.exchange.document import FORMAT, FORMAT_VERSION, check_document, stamp_text
 from paperread.values import READ_STATUSES
 
-CATEGORY_NAME_MAX = 200
+CATEGORY_NAME_MAX = gate.LIMITS["category name"]
 ARXIV_MAX = 40  # the columns' sizes (models.py)
 DOI_MAX = 200
 ID_NAMES = {"s2_id": "Semantic Scholar id", "arxiv_id": "arXiv id", "doi": "DOI"}
@@ -61,7 +60,6 @@ _STAMP_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.(?!000000)\d{6})?\+0
 _DAY_RE = re.compile(r"\d{4}-\d\d-\d\d", re.ASCII)
 _ARXIV_FAST_RE = re.compile(r"\d{2}(?:0[1-9]|1[0-2])\.\d{4,5}", re.ASCII)
 _DOI_FAST_RE = re.compile(r"10\.\d{4,9}/[!-~]+", re.ASCII)
-_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 
 
 def _str(value: Any, what: str) -> str:
@@ -78,37 +76,46 @@ def _list(value: Any, what: str) -> list[Any]:
     return value
 
 
-def _title(value: Any, what: str = "title") -> str:
-    """Non-empty one-line text: line breaks and control characters become spaces."""
-    if type(value) is str and value and value.isprintable() and not value[0].isspace() and not value[-1].isspace():
+def _title(value: Any, what: str = "title", limit: int = gate.LIMITS["title"]) -> str:
+    """Non-empty one-line text through the gate: line breaks and tabs become spaces; any
+    other control character, a bidirectional override or an unpaired surrogate is refused."""
+    if (
+        type(value) is str
+        and value
+        and len(value) <= limit
+        and value.isprintable()
+        and not value[0].isspace()
+        and not value[-1].isspace()
+    ):
         return value
-    text = _str(value, what).strip()
-    if not text.isprintable() and any(ch in _LINE_BREAKS or unicodedata.category(ch) == "Cc" for ch in text):
-        text = " ".join(
-            "".join(" " if ch in _LINE_BREAKS or unicodedata.category(ch) == "Cc" else ch for ch in text).split()
-        )
-    if not text:
+    text = _str(value, what)
+    if not text.strip():
         raise InputError(f"{what} is empty")
-    return text
+    return gate.line(text, what, fold=True, limit=limit)
 
 
 def _text(value: Any, what: str) -> str | None:
     """Optional free text (may span lines), stripped; empty is None."""
     if value is None:
         return None
-    if type(value) is str and value and not value[0].isspace() and not value[-1].isspace() and "\x00" not in value:
+    if (
+        type(value) is str
+        and value
+        and value.isprintable()
+        and len(value) <= gate.LIMITS[what]
+        and not value[0].isspace()
+        and not value[-1].isspace()
+    ):
         return value
-    text = _str(value, what).strip() or None
-    values.refuse_nul(text, what)
-    return text
+    return gate.text(_str(value, what), what)
 
 
 def _url(value: Any, what: str = "link") -> str | None:
     if value is None or value == "":
         return None
-    if isinstance(value, str) and _URL_FAST_RE.fullmatch(value):
+    if isinstance(value, str) and len(value) <= gate.LIMITS["link"] and _URL_FAST_RE.fullmatch(value):
         return value
-    return values.check_http_url(_str(value, what))
+    return gate.check_length(values.check_http_url(_str(value, what)), what, gate.LIMITS["link"])
 
 
 def _s2(value: Any) -> str | None:
@@ -211,10 +218,7 @@ def _day(value: Any, what: str) -> str | None:
 
 
 def _user(value: Any) -> str:
-    user = _title(value, "user")
-    if len(user) > limits.USER_MAX:
-        raise InputError(f"user '{user[:40]}...' is longer than {limits.USER_MAX} characters")
-    return user
+    return gate.user(_str(value, "user"))
 
 
 def clean_key(value: Any) -> str:
@@ -248,9 +252,8 @@ def derive_key(paper: Mapping[str, Any], position: int, taken: set[str]) -> str:
 def _clean_category(c: Any) -> dict[str, str]:
     if not isinstance(c, dict):
         raise InputError("not an object")
-    name = _title(c.get("name"), "name")
-    if len(name) > CATEGORY_NAME_MAX:
-        raise InputError(f"name '{name[:40]}...' is longer than {CATEGORY_NAME_MAX} characters")
+    gate.duplicated_fields(c)
+    name = _title(c.get("name"), "name", CATEGORY_NAME_MAX)
     return {"slug": clean_slug(c.get("slug")), "name": name}
 
 
@@ -260,6 +263,7 @@ def _clean_reading(entries: Any) -> list[dict[str, Any]]:
     for r in _list(entries, "reading"):
         if not isinstance(r, dict):
             raise InputError("a reading entry is not an object")
+        gate.duplicated_fields(r)
         user = _user(r.get("user"))
         if user in users:
             raise InputError(f"user '{user}' has two reading entries")
@@ -269,7 +273,7 @@ def _clean_reading(entries: Any) -> list[dict[str, Any]]:
             raise InputError(f"reading status {status!r} is not 'read', 'reading' or null")
         note = r.get("note")
         if note is not None:
-            values.refuse_nul(_str(note, "note"), "note")
+            note = gate.note(_str(note, "note"))
         if status is None and not note:
             continue  # nothing to keep: the database holds no empty reading rows either
         reading.append(
@@ -300,6 +304,7 @@ def _clean_history(entries: Any) -> list[dict[str, Any]]:
 def _clean_paper(p: Any, slugs: set[str], latest: int) -> dict[str, Any]:
     if not isinstance(p, dict):
         raise InputError("not an object")
+    gate.duplicated_fields(p)
     category = p.get("category")
     if category is not None and (not isinstance(category, str) or category not in slugs):
         shown = json.dumps(category, ensure_ascii=False)[:60]
@@ -359,6 +364,7 @@ def _video_day(value: Any) -> str:
 def _clean_video(v: Any) -> dict[str, Any]:
     if not isinstance(v, dict):
         raise InputError("not an object")
+    gate.duplicated_fields(v)
     covered = v.get("papers") or []
     if not isinstance(covered, list) or not all(isinstance(k, str) for k in covered):
         raise InputError('"papers" is not a list of paper keys')

@@ -8,6 +8,7 @@ import re
 from typing import IO, TYPE_CHECKING, Any
 
 from paperread import limits, values
+from paperread.cells import guard_row, unguard
 from paperread.errors import InputError
 from paperread.exchange.clean import Problem, clean_document
 from paperread.exchange.lenient import lenient_papers
@@ -208,7 +209,7 @@ def read_csv(text: str, source: str) -> Parsed:
     while True:
         start_offset, start = source_lines.offset, source_lines.count + 1
         try:
-            cells = next(rows)
+            cells = [unguard(cell) for cell in next(rows)]  # the export's formula guard taken off
         except StopIteration:
             break
         except csv.Error as error:  # a field over csv's size limit: skip the whole record
@@ -290,22 +291,24 @@ def write_csv(reader: Reader, out: IO[str]) -> dict[str, int]:
     n = 0
     for row in queries.export_papers(reader):
         writer.writerow(
-            [
-                row["key"],
-                row["title"],
-                row["year"],
-                row["category"],
-                "true" if row["recorded"] else "false",
-                row["citations"],
-                row["s2_id"],
-                row["arxiv_id"],
-                row["doi"],
-                row["url"],
-                row["description"],
-                row["authors"],
-                row["venue"],
-                row["cite_key"],
-            ]
+            guard_row(
+                [
+                    row["key"],
+                    row["title"],
+                    row["year"],
+                    row["category"],
+                    "true" if row["recorded"] else "false",
+                    row["citations"],
+                    row["s2_id"],
+                    row["arxiv_id"],
+                    row["doi"],
+                    row["url"],
+                    row["description"],
+                    row["authors"],
+                    row["venue"],
+                    row["cite_key"],
+                ]
+            )
         )
         n += 1
     return {"papers": n}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from paperread import gate
 from paperread.errors import InputError
 from paperread.exchange.clean import Problem, clean_document
 from paperread.exchange.document import check_document
@@ -48,7 +49,8 @@ class ParsedJson:
 
 def read_json(text: str, source: str) -> ParsedJson:
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_int=gate.json_int, object_pairs_hook=gate.json_object)
+        gate.duplicated_fields(doc)
     except json.JSONDecodeError as error:
         raise InputError(f"{source} is not JSON (line {error.lineno}, column {error.colno}: {error.msg})") from None
     except RecursionError:
