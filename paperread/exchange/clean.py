@@ -381,7 +381,7 @@ def _clean_video(v: Any) -> dict[str, Any]:
         if text is not None:
             text = _str(text, "note")  # as written: a note keeps its spaces and line breaks
         if text is not None and text.strip():
-            values.refuse_nul(text, "note")
+            gate.note(text)
             notes.setdefault(
                 _user(n.get("user")), {"note": text, "updated_at": _stamp(n.get("updated_at"), "updated_at")}
             )
