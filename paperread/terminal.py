@@ -273,9 +273,11 @@ class StreamTable:
 def stream_table(columns: list[Column], rows: Iterable[Sequence[str]], out: IO[str], *, sample_size: int = 200) -> int:
     """Write ``rows`` as a table to ``out``, laid out from the first ``sample_size`` rows; returns
     the number of rows written. Rows stream: memory and the time to the first screen do not grow
-    with the number of rows."""
-    it = iter(rows)
-    sample = []
+    with the number of rows. Control characters in the cells (from data) are shown escaped."""
+    from paperread.gate import visible
+
+    it: Iterator[Sequence[str]] = ([visible(cell) for cell in row] for row in rows)
+    sample: list[Sequence[str]] = []
     for row in it:
         sample.append(row)
         if len(sample) >= sample_size:
