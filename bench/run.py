@@ -699,6 +699,11 @@ def package_versions() -> str:
 
 
 def git_describe() -> str:
+    """The commit measured: git's answer, else a snapshot's BENCH_COMMIT file (``git archive``
+    of a commit into a directory, run with --src, has no .git)."""
+    stamp = ROOT / "BENCH_COMMIT"
+    if stamp.is_file():
+        return stamp.read_text(encoding="utf-8").strip()
     try:
         head = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True

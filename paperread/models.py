@@ -14,6 +14,7 @@ import datetime as dt
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+from sqlmodel.main import SQLModelConfig
 
 # Named constraints make batch migrations on SQLite (and drops on PostgreSQL) predictable.
 SQLModel.metadata = MetaData(
@@ -27,6 +28,11 @@ SQLModel.metadata = MetaData(
 )
 
 
+# Pydantic builds a table model's validators when it is first used, not when the class is made:
+# table models are never validated on creation, and a write command pays for 8 classes at start-up.
+_DEFERRED = SQLModelConfig(**SQLModel.model_config, defer_build=True)
+
+
 def utcnow() -> dt.datetime:
     """Timestamps are timezone-aware UTC (SQLModel stores them as UTC on every back end)."""
     return dt.datetime.now(dt.UTC)
@@ -34,6 +40,8 @@ def utcnow() -> dt.datetime:
 
 class Category(SQLModel, table=True):
     """A group of papers. ``slug`` is a path: ``vision/cnn`` lies under ``vision``."""
+
+    model_config = _DEFERRED
 
     __tablename__ = "category"
 
@@ -44,6 +52,7 @@ class Category(SQLModel, table=True):
 
 
 class Paper(SQLModel, table=True):
+    model_config = _DEFERRED
     __tablename__ = "paper"
     __table_args__ = (
         Index("ix_paper_category_id_position", "category_id", "position"),
@@ -78,6 +87,7 @@ class Paper(SQLModel, table=True):
 
 
 class Video(SQLModel, table=True):
+    model_config = _DEFERRED
     __tablename__ = "video"
     __table_args__ = (Index("ix_video_date", "date"),)
 
@@ -95,6 +105,8 @@ class Video(SQLModel, table=True):
 class VideoPaper(SQLModel, table=True):
     """Which papers a video covers: one video may cover many (surveys) or none (talks)."""
 
+    model_config = _DEFERRED
+
     __tablename__ = "video_paper"
     __table_args__ = (Index("ix_video_paper_paper_id", "paper_id"),)
 
@@ -105,6 +117,8 @@ class VideoPaper(SQLModel, table=True):
 
 class CitationHistory(SQLModel, table=True):
     """Every change of a paper's citation count, with when it was seen."""
+
+    model_config = _DEFERRED
 
     __tablename__ = "citation_history"
     __table_args__ = (Index("ix_citation_history_paper_id_fetched_at", "paper_id", "fetched_at"),)
@@ -117,6 +131,8 @@ class CitationHistory(SQLModel, table=True):
 
 class Reading(SQLModel, table=True):
     """A reader's own state for one paper: status and Markdown note, kept per user."""
+
+    model_config = _DEFERRED
 
     __tablename__ = "reading"
     __table_args__ = (UniqueConstraint("user_name", "paper_id"),)
@@ -132,6 +148,7 @@ class Reading(SQLModel, table=True):
 
 
 class Watched(SQLModel, table=True):
+    model_config = _DEFERRED
     __tablename__ = "watched"
 
     user_name: str = Field(max_length=120, primary_key=True)
@@ -142,6 +159,8 @@ class Watched(SQLModel, table=True):
 class VideoNote(SQLModel, table=True):
     """A reader's Markdown note on a video (a survey covers many papers: what one takes from it
     belongs to the video), kept per user like a paper's note in ``reading``."""
+
+    model_config = _DEFERRED
 
     __tablename__ = "video_note"
     __table_args__ = (UniqueConstraint("user_name", "video_id"), Index("ix_video_note_video_id", "video_id"))

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from paperread import locks, output, sync
 from tests.conftest import ROOT, Cli
@@ -854,3 +856,20 @@ def test_the_postgresql_lock_is_exclusive_and_released(pg_catalog_url: str) -> N
     finally:
         first.dispose()
         second.dispose()
+
+
+@given(st.lists(st.text(max_size=6), max_size=9000), st.integers(min_value=0, max_value=9500))
+@settings(max_examples=30, deadline=None)
+def test_a_plans_packed_strings_are_the_list_they_were_given(texts: list[str], start: int) -> None:
+    """A million papers' keys and ids are kept packed (the plan of 1,000,000 papers took 283 MB
+    as lists): read back, whole, sliced or from an offset on, they are the strings appended."""
+    from paperread.sync import PackedStrings, _Tail
+
+    packed = PackedStrings()
+    for text in texts:
+        packed.append(text)
+    assert len(packed) == len(texts) and list(packed) == texts
+    assert packed[start : start + 500] == texts[start : start + 500]
+    if texts:
+        assert packed[-1] == texts[-1] and packed[len(texts) // 2] == texts[len(texts) // 2]
+    assert list(_Tail(packed, start)) == texts[start:]

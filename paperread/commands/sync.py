@@ -198,7 +198,7 @@ def sync_citations(
                 ids = _paper_ids(r, papers)
                 slug = queries.resolve_category(r, category) if category else None
                 work = sync.plan(r, report, paper_ids=ids, category=slug, stale_after=period, resolve=resolve)
-            report.to_fetch = work.keys + [key for _, key in work.by_title]
+            report.to_fetch = [*work.keys, *(key for _, key in work.by_title)]
             output.sync_plan(report.as_dict(), as_json=as_json)
             return report.exit_code
         _fetch(ctx, report, papers=papers, category=category, stale_after=period, resolve=resolve, quiet=quiet)
