@@ -192,3 +192,29 @@ def test_reading_bibtex_grows_linearly() -> None:
         lambda t: formats.read_bibtex(t, "x.bib"), small
     )
     assert ratio < 20, ratio
+
+
+def _balanced_end_by_hand(text: str, pos: int, closer: str) -> int | None:
+    """balanced_end as it was written first: one character at a time."""
+    depth = 0
+    while pos < len(text):
+        c = text[pos]
+        if c == "\\":
+            pos += 2
+            continue
+        if c == closer and depth == 0:
+            return pos
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+        pos += 1
+    return None
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list('ab{}\\")( ')), max_size=30), st.integers(0, 5), st.sampled_from('"}'))
+def test_the_brace_scanner_skips_to_what_matters_and_finds_the_same_end(text: str, pos: int, closer: str) -> None:
+    from paperread.formats.latex import balanced_end
+
+    assert balanced_end(text, pos, closer) == _balanced_end_by_hand(text, pos, closer)

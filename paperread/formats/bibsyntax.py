@@ -53,6 +53,11 @@ _BIB_START_RE = re.compile(r"@[ \t]*([A-Za-z]+)[ \t]*([{(])")
 _BIB_FIELD_RE = re.compile(r"\s*([A-Za-z][\w\-:.]*)\s*=\s*")
 _BIB_CONCAT_RE = re.compile(r"\s*#\s*")
 _BIB_WORD_RE = re.compile(r"[\w\-:.]+")
+# By an entry's closing character ("}" or ")"): compiled once, not once per field.
+_BIB_END_RE = {c: re.compile(r"\s*(,\s*)?" + re.escape(c)) for c in "})"}
+_BIB_KEY_RE = {c: re.compile(r"\s*([^,\s{}()]*)\s*(,|" + re.escape(c) + ")") for c in "})"}
+_BIB_CLOSE_RE = {c: re.compile(r"\s*" + re.escape(c)) for c in "})"}
+_BIB_COMMA_RE = re.compile(r"\s*,")
 
 
 def bib_entries(text: str, problems: list[Problem], lines: LineCounter | None = None) -> Iterator[_BibEntry]:
@@ -106,7 +111,7 @@ def _bib_string(text: str, pos: int, closer: str, macros: dict[str, str]) -> int
     if name_match is None:
         raise _BibSyntax("expected 'name = value'")
     value, pos = _bib_field_value(text, name_match.end(), macros, [])
-    end = re.compile(r"\s*(,\s*)?" + re.escape(closer)).match(text, pos)
+    end = _BIB_END_RE[closer].match(text, pos)
     if end is None:
         raise _BibSyntax(f"expected '{closer}' after the value of '{name_match.group(1)}'")
     macros[name_match.group(1).lower()] = value
@@ -116,7 +121,7 @@ def _bib_string(text: str, pos: int, closer: str, macros: dict[str, str]) -> int
 def _bib_entry_body(
     text: str, pos: int, closer: str, line: int, kind: str, macros: dict[str, str], lines: LineCounter
 ) -> tuple[_BibEntry, int]:
-    key_match = re.compile(r"\s*([^,\s{}()]*)\s*(,|" + re.escape(closer) + ")").match(text, pos)
+    key_match = _BIB_KEY_RE[closer].match(text, pos)
     if key_match is None:
         raise _BibSyntax("no key after the entry type")
     key, pos = key_match.group(1), key_match.end()
@@ -124,7 +129,7 @@ def _bib_entry_body(
     if key_match.group(2) == closer:
         return entry, pos
     while True:
-        end = re.compile(r"\s*(,\s*)?" + re.escape(closer)).match(text, pos)
+        end = _BIB_END_RE[closer].match(text, pos)
         if end:
             return entry, end.end()
         name_match = _BIB_FIELD_RE.match(text, pos)
@@ -135,10 +140,10 @@ def _bib_entry_body(
         entry.fields[name], pos = _bib_field_value(text, name_match.end(), macros, undefined)
         if undefined:
             entry.undefined[name] = undefined
-        sep = re.compile(r"\s*,").match(text, pos)
+        sep = _BIB_COMMA_RE.match(text, pos)
         if sep:
             pos = sep.end()
-        elif not re.compile(r"\s*" + re.escape(closer)).match(text, pos):
+        elif not _BIB_CLOSE_RE[closer].match(text, pos):
             raise _BibSyntax(f"expected ',' after field '{name}'")
 
 
