@@ -605,17 +605,11 @@ def _escape(text: str) -> str:
     entities (so no HTML gets through and the row stays one line), a newline becomes
     ``<br />``, which the reader turns back into a newline.
     """
-    out = []
-    for ch in text:
-        if ch == "\n":
-            out.append("<br />")
-        elif ch in _ENTITIES:
-            out.append(_ENTITIES[ch])
-        elif ch in _MD_ESCAPED:
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    return "".join(out)
+    return text.translate(_ESCAPES)
+
+
+# What _escape writes for each character it changes (one table: ``str.translate`` in C).
+_ESCAPES = str.maketrans({**{ch: "\\" + ch for ch in _MD_ESCAPED}, **_ENTITIES, "\n": "<br />"})
 
 
 def _escape_before_link(text: str) -> str:
@@ -678,13 +672,28 @@ def _paper_target(paper: dict[str, Any]) -> str | None:
 
 def _free_match(title: str, name: str, spans: list[tuple[int, int, str]]) -> tuple[int, int] | None:
     """First case-insensitive occurrence of ``name`` in ``title`` not inside a linked span."""
+    if name.isascii() and title.isascii() and name.lower() not in title.lower():
+        return None  # (ASCII: IGNORECASE is lower(); no pattern compiled for a name not there)
     for match in re.finditer(re.escape(name), title, re.IGNORECASE):
         if all(match.end() <= start or match.start() >= end for start, end, _ in spans):
             return match.span()
     return None
 
 
-def _video_title_cell(video: dict[str, Any], papers: dict[str, dict[str, Any]]) -> str:
+class _NameForms:
+    """The folded names of all papers, made once per README on first need (not once per video)."""
+
+    def __init__(self, papers: dict[str, dict[str, Any]]) -> None:
+        self._papers = papers
+        self._forms: set[str] | None = None
+
+    def __contains__(self, form: object) -> bool:
+        if self._forms is None:
+            self._forms = {_name_form(p["title"]) for p in self._papers.values()}
+        return form in self._forms
+
+
+def _video_title_cell(video: dict[str, Any], papers: dict[str, dict[str, Any]], names: _NameForms | None = None) -> str:
     """The title with each covered paper's name linked where it occurs, as the README does.
 
     A covered paper whose name is not in the title gets a link with no text after it, and
@@ -712,7 +721,7 @@ def _video_title_cell(video: dict[str, Any], papers: dict[str, dict[str, Any]]) 
     leading = ""
     targets = {values.normalize_url_for_match(t) for t in [s[2] for s in spans] + trailing}
     if link and link_form not in targets:
-        names = {_name_form(p["title"]) for p in papers.values()}
+        names = names if names is not None else _NameForms(papers)
         if spans or _name_form(title) in names:
             leading = _md_link("", link)
         else:
@@ -727,14 +736,14 @@ def _video_title_cell(video: dict[str, Any], papers: dict[str, dict[str, Any]]) 
     return "".join(pieces)
 
 
-def _video_row(video: dict[str, Any], papers: dict[str, dict[str, Any]]) -> str:
+def _video_row(video: dict[str, Any], papers: dict[str, dict[str, Any]], names: _NameForms | None = None) -> str:
     """One videos-table row; a bad id or link raises InputError naming the video."""
     duration = video.get("duration_seconds")
     try:
         return _row(
             [
                 values.format_readme_date(values.parse_date(video["date"])),
-                _video_title_cell(video, papers),
+                _video_title_cell(video, papers, names),
                 "",
                 values.format_duration(duration) if duration is not None else "",
                 _video_badges(video),
@@ -789,7 +798,8 @@ def write_readme(catalog: dict[str, Any]) -> str:
     videos = sorted(catalog["videos"], key=_video_date)
     total, recorded = len(catalog["papers"]), sum(1 for p in catalog["papers"] if p["recorded"])
     lines = [f"# {TITLE_HEADING}", "", f"## {VIDEOS_HEADING}", "", *_table_head(VIDEO_COLUMNS)]
-    lines += [_video_row(video, papers) for video in reversed(videos)]
+    names = _NameForms(papers)
+    lines += [_video_row(video, papers, names) for video in reversed(videos)]
     lines += ["", f"## {PAPERS_HEADING}", "", f"总论文数 {total}，录制完成数 {recorded}", ""]
     for category in catalog["categories"]:
         lines += [f"### {_escape_heading(category['name'])}", "", *_table_head(PAPER_COLUMNS)]
