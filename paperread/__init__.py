@@ -28,8 +28,9 @@ here before it gets its first import.
    package (``parse``, ``write``).
 6. ``opening``: opening, creating and seeding a catalog, above both roads.
 7. Rendering: ``terminal`` (width, colour, the pager, tables streamed for the width), ``output``
-   (rich tables, plain text, JSON), ``journal_report`` (a journal import's report); nothing below
-   it prints.
+   (rich tables, plain text, JSON), ``journal_report`` (a journal import's report): nothing below
+   it prints; and ``site.*`` (the catalog as a static site: its reads, SVG charts, Jinja2
+   templates, the folder it writes).
 8. ``commands.*``: Typer commands, thin: parse, call, render.
 9. ``cli`` (the Typer app), then ``start`` and ``__main__`` (the console script's entry), and
    ``docs`` (docs/cli.md, generated from the app).
@@ -47,7 +48,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("formats.bibsyntax", "formats.bibfields"),
     ("formats", "sync"),
     ("opening",),
-    ("terminal", "output", "journal_report"),
+    ("terminal", "output", "journal_report", "site"),
     ("commands",),
     ("cli",),
     ("start", "__main__", "docs"),

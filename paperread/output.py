@@ -705,6 +705,32 @@ def exported(fmt: str, counts: dict[str, int], path: str | None) -> None:
     message(f"exported {', '.join(parts)} as {fmt} to {path}")
 
 
+def site_built(report: Any, folder: str, *, kept: int, as_json: bool) -> None:
+    """A site written: one line on stderr; with --json its figures on stdout."""
+    import os
+
+    index = os.path.join(folder, "index.html")
+    extra = f", kept {_plural(kept, 'file')} of yours" if kept else ""
+    message(
+        f"wrote the site of {report.papers:,} papers ({report.recorded:,} recorded) and "
+        f"{_plural(report.videos, 'video')} to {folder} ({_plural(report.files, 'file')}{extra}); open {index}"
+    )
+    if as_json:
+        emit_json(
+            {
+                "folder": folder,
+                "index": index,
+                "papers": report.papers,
+                "recorded": report.recorded,
+                "categories": report.categories,
+                "videos": report.videos,
+                "files": report.files,
+                "paged_by_category": report.paged,
+                "kept": kept,
+            }
+        )
+
+
 _SHOWN_CHANGES = 30
 
 

@@ -67,3 +67,21 @@ def test_non_editable_install_ships_migrations_and_catalog(installed: Path, tmp_
     data = json.loads(result.stdout)
     assert (data["papers"], data["recorded"], data["videos"]) == (90, 59, 59)
     assert (tmp_path / "data" / "paperread" / "paperread.db").is_file()
+
+
+def test_non_editable_install_ships_the_site_templates_and_assets(installed: Path, tmp_path: Path) -> None:
+    for name in ("templates/index.html", "templates/paper.html", "assets/site.css", "assets/site.js"):
+        assert (installed / "paperread" / "site" / name).is_file(), name
+    env = {**os.environ, "PYTHONPATH": str(installed), "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data")}
+    env.pop("PAPERREAD_DB", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "paperread", "site", "out"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "59 of 90 papers recorded" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert (tmp_path / "out" / "assets" / "site.js").is_file()

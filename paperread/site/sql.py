@@ -1,0 +1,82 @@
+"""Every read the site makes, as portable SQL with :named parameters (SQLite and PostgreSQL).
+
+Papers are streamed in catalog order (category, then position): a build of 100,000 papers
+holds one category's rows at a time. Videos, their links to papers and the citation history
+are small beside them (one video per 15 papers, a few history points per synced paper) and
+are read whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from paperread import queries
+from paperread.db import Reader
+
+
+def paper_count(reader: Reader) -> int:
+    return int(reader.rows("SELECT COUNT(*) AS n FROM paper")[0]["n"])
+
+
+def categories(reader: Reader) -> list[dict[str, Any]]:
+    """Categories in catalog order, with their paper counts."""
+    counts = {
+        r["category_id"]: int(r["n"])
+        for r in reader.rows("SELECT p.category_id, COUNT(*) AS n FROM paper p GROUP BY p.category_id")
+    }
+    rows = reader.rows("SELECT id, slug, name FROM category ORDER BY position, id")
+    for row in rows:
+        row["papers"] = counts.get(row["id"], 0)
+    return rows
+
+
+def papers(reader: Reader) -> Iterator[dict[str, Any]]:
+    """Every paper in catalog order, streamed; ``marked`` is the recorded-without-a-video mark."""
+    return reader.stream(
+        """SELECT p.id, p.key, p.title, p.year, p.category_id, p.url, p.description, p.s2_id, p.arxiv_id,
+                  p.doi, p.authors, p.venue, p.publication_date, p.marked_recorded AS marked,
+                  p.citation_count AS citations, p.citations_fetched_at AS fetched_at
+           FROM paper p JOIN category c ON c.id = p.category_id
+           ORDER BY c.position, c.id, p.position, p.id"""
+    )
+
+
+def videos(reader: Reader) -> list[dict[str, Any]]:
+    """Every video, newest first."""
+    rows = reader.rows(
+        """SELECT id, date, title, duration_seconds, bilibili, youtube, zhihu, link
+           FROM video ORDER BY date DESC, id DESC"""
+    )
+    for row in rows:
+        row["date"] = queries.iso_date(row["date"])
+    return rows
+
+
+def video_papers(reader: Reader) -> list[dict[str, Any]]:
+    """Which papers each video covers, in the video's own order."""
+    return reader.rows(
+        """SELECT vp.video_id, vp.paper_id, p.key, p.title FROM video_paper vp JOIN paper p ON p.id = vp.paper_id
+           ORDER BY vp.video_id, vp.position, vp.paper_id"""
+    )
+
+
+def citation_history(reader: Reader) -> Iterator[dict[str, Any]]:
+    """Every recorded citation count, by paper then time, streamed."""
+    return reader.stream(
+        "SELECT paper_id, citations, fetched_at FROM citation_history ORDER BY paper_id, fetched_at, id"
+    )
+
+
+def reading(reader: Reader, user: str) -> list[dict[str, Any]]:
+    """One user's reading state and notes (only read for ``--with-notes``)."""
+    return reader.rows(
+        "SELECT paper_id, status, note, read_at FROM reading WHERE user_name = :user",
+        {"user": user},
+    )
+
+
+def trending(reader: Reader, *, since: dt.datetime, limit: int) -> list[dict[str, Any]]:
+    """The papers gaining most citations since ``since`` (as ``paperread trending`` ranks them)."""
+    return queries.trending(reader, since=since, limit=limit)
