@@ -36,7 +36,7 @@ def test_the_default_place_is_the_platform_config_dir(isolated_env: Path, monkey
 def test_option_beats_environment_beats_file_beats_default(
     config_file: Path, builtin_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from_file, from_env = tmp_path / "file.db", tmp_path / "env.db"
+    from_file, from_env = config_file.parent / "file.db", tmp_path / "env.db"
     shutil.copy(builtin_db, from_file)
     assert cli("--db", str(from_env), "init", "--empty").exit_code == 0
     config_file.write_text(f'database = "{from_file.name}"\nuser = "ada"\n', encoding="utf-8")  # relative: beside it
