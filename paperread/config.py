@@ -98,6 +98,12 @@ def check_setting(key: str, value: Any, where: str) -> Any:
         raise ConfigError(f"{where}: {key} is empty", hint=f"give {SETTINGS[key][1]}, or remove the key")
     if key == "user" and len(value) > USER_MAX:
         raise ConfigError(f"{where}: user '{value[:40]}...' is longer than {USER_MAX} characters")
+    if key == "user":
+        from paperread.gate import flaw, shown
+
+        reason = flaw(value)
+        if reason is not None:
+            raise ConfigError(f"{where}: user {shown(value)} holds {reason}")
     if key == "s2_url" and not value.startswith(("http://", "https://")):
         raise ConfigError(f"{where}: s2_url '{value}' is not an http(s) URL")
     return value

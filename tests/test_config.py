@@ -68,6 +68,7 @@ BAD_FILES = [
     ('database = ""\n', "database is empty"),
     ('s2_url = "ftp://x"\n', "s2_url 'ftp://x' is not an http(s) URL"),
     (b"user = '\xff'\n", "is not UTF-8 text"),
+    ('user = "me\\u001b]0;x\\u0007"\n', "holds an escape character"),
 ]
 
 
