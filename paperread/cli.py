@@ -15,7 +15,7 @@ from typer.core import TyperGroup
 from typer.main import get_command_name
 
 from paperread import __version__
-from paperread.commands import AppState, catalog, curate, dbadmin, io, publish, reading, settings, sync
+from paperread.commands import AppState, catalog, curate, dbadmin, io, publish, reading, settings, sync, views
 from paperread.errors import EXIT_INTERRUPTED, EXIT_USAGE, PaperreadError
 
 
@@ -195,7 +195,7 @@ def _global(
         terminal.disable_pager()
 
 
-for group in (catalog, curate, reading, sync, io, publish, dbadmin, settings):
+for group in (catalog, curate, reading, sync, views, io, publish, dbadmin, settings):
     group.register(app)
 
 

@@ -6,7 +6,8 @@
 - ``hold_paper_ids`` (PostgreSQL, per transaction): whoever gives papers arXiv ids or DOIs
   (add, edit, import, sync), which no unique constraint protects.
 - ``run_lock`` (for a whole run, per database and per job): one ``sync-citations`` (job
-  "sync") at a time. An OS file lock next to an SQLite file, a session advisory lock on
+  "sync") at a time, and one ``sync-views`` (job "views"); the two jobs do not wait for
+  each other. An OS file lock next to an SQLite file, a session advisory lock on
   PostgreSQL; both are released by the OS or the server when the process dies, so a killed
   run's lock is simply taken over by the next one.
 
@@ -30,7 +31,7 @@ from paperread.errors import PaperreadError
 PG_SCHEMA_LOCK = 0x70617065  # "pape"
 PG_PAPER_IDS_LOCK = 0x69647321  # "ids!"
 # Whole-run locks, one per job (advisory locks are per database on the server).
-PG_RUN_LOCKS = {"sync": 0x73796E63}  # "sync"
+PG_RUN_LOCKS = {"sync": 0x73796E63, "views": 0x76696577}  # "sync", "view"
 
 
 class BusyError(PaperreadError):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, MetaData, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 from sqlmodel.main import SQLModelConfig
 
@@ -170,3 +170,34 @@ class VideoNote(SQLModel, table=True):
     video_id: int = Field(sa_column=Column(Integer, ForeignKey("video.id", ondelete="CASCADE"), nullable=False))
     note: str = Field(sa_column=Column(Text, nullable=False))
     updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class VideoViews(SQLModel, table=True):
+    """The latest view count seen for a video on one platform ("bilibili" or "youtube").
+
+    Keyed by the platform's own id (the BV id, the YouTube id), not by the video row: a
+    video removed and recorded again (an import, an edit of its id back and forth) finds
+    its figures and their history where it left them.
+    """
+
+    __tablename__ = "video_views"
+
+    platform: str = Field(primary_key=True, max_length=16)
+    external_id: str = Field(primary_key=True, max_length=40)
+    views: int = Field(sa_column=Column(BigInteger, nullable=False))
+    fetched_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class ViewHistory(SQLModel, table=True):
+    """Every change of a video's view count on one platform, with when it was seen."""
+
+    __tablename__ = "view_history"
+    __table_args__ = (
+        Index("ix_view_history_platform_external_id_fetched_at", "platform", "external_id", "fetched_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    external_id: str = Field(max_length=40)
+    views: int = Field(sa_column=Column(BigInteger, nullable=False))
+    fetched_at: dt.datetime = Field(default_factory=utcnow)

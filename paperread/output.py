@@ -314,7 +314,7 @@ def paper_detail(paper: dict[str, Any], *, as_json: bool) -> None:
     ]
     video_notes = [v for v in paper.get("videos", []) if v.get("note")]
     videos = [
-        f"{v['date']}  {duration(v['duration_seconds']):>8}  {v['title']}  {video_links(v)}"
+        f"{v['date']}  {duration(v['duration_seconds']):>8}  {v['title']}  {video_links(v)}{_views_note(v)}"
         for v in paper.get("videos", [])
     ]
     if stdout_is_terminal():
@@ -351,7 +351,12 @@ def _detail_on_terminal(
     room = max(terminal.size()[0] - label, 20)
     rows = [(name, value) for name, value in lines if value]
     for i, v in enumerate(paper.get("videos", [])):
-        rows.append(("videos" if i == 0 else "", f"{v['date']}  {duration(v['duration_seconds']):>8}  {v['title']}"))
+        rows.append(
+            (
+                "videos" if i == 0 else "",
+                f"{v['date']}  {duration(v['duration_seconds']):>8}  {v['title']}{_views_note(v)}",
+            )
+        )
         rows += [("", url) for url in video_links(v).split()]
     text = []
     for name, value in rows:
@@ -365,6 +370,16 @@ def _detail_on_terminal(
     for v in video_notes:
         console.print(Rule(f"note on video {v['id']} '{visible(v['title'])}'"))
         console.print(Markdown(visible(v["note"], multiline=True)))
+
+
+def _views_note(v: dict[str, Any]) -> str:
+    """'  (123,456 views on bilibili, 789 on YouTube)', or '' when no figure is known."""
+    parts = []
+    if v.get("bilibili_views") is not None:
+        parts.append(f"{v['bilibili_views']:,} views on bilibili")
+    if v.get("youtube_views") is not None:
+        parts.append(f"{v['youtube_views']:,}{'' if parts else ' views'} on YouTube")
+    return f"  ({', '.join(parts)})" if parts else ""
 
 
 def video_links(v: dict[str, Any]) -> str:
@@ -383,6 +398,17 @@ def video_links(v: dict[str, Any]) -> str:
 # ---------------------------------------------------------------------------- videos
 
 
+def video_views(v: dict[str, Any]) -> int | None:
+    """A video's views on bilibili and YouTube together; None when neither is known."""
+    known = [v.get("bilibili_views"), v.get("youtube_views")]
+    return None if all(x is None for x in known) else sum(x or 0 for x in known)
+
+
+def _views_cell(v: dict[str, Any]) -> str:
+    views = video_views(v)
+    return "" if views is None else f"{views:,}"
+
+
 def videos(rows: list[dict[str, Any]], *, as_json: bool) -> None:
     total = sum(v["duration_seconds"] or 0 for v in rows)
     if as_json:
@@ -399,6 +425,7 @@ def videos(rows: list[dict[str, Any]], *, as_json: bool) -> None:
         table.add_column("papers", style="cyan")
         table.add_column("bilibili", no_wrap=True)
         table.add_column("note", no_wrap=True)
+        table.add_column("views", justify="right", no_wrap=True)
         for v in rows:
             table.add_row(
                 str(v["id"]),
@@ -408,6 +435,7 @@ def videos(rows: list[dict[str, Any]], *, as_json: bool) -> None:
                 ", ".join(p["key"] for p in v["papers"]),
                 _cell(v["bilibili"]),
                 "✎" if v.get("noted") else "",
+                _views_cell(v),
             )
         with _paged_console() as console:
             console.print(table)
@@ -421,6 +449,7 @@ def videos(rows: list[dict[str, Any]], *, as_json: bool) -> None:
             ",".join(p["key"] for p in v["papers"]),
             v["bilibili"],
             "noted" if v.get("noted") else "",
+            video_views(v),
         )
         for v in rows
     )
@@ -459,7 +488,7 @@ def categories(rows: list[dict[str, Any]], *, as_json: bool) -> None:
 # ---------------------------------------------------------------------------- stats
 
 
-def stats(data: dict[str, Any], *, as_json: bool) -> None:
+def stats(data: dict[str, Any], *, as_json: bool, views_line: str | None = None) -> None:
     if as_json:
         emit_json(data)
         return
@@ -470,6 +499,8 @@ def stats(data: dict[str, Any], *, as_json: bool) -> None:
         + (f" ({data['reading']} in progress)" if data["reading"] else ""),
         f"{duration(data['video_seconds_left'])} of video left to watch ({data['videos_unwatched']} videos)",
     ]
+    if views_line:
+        head.insert(2, views_line)
     if stdout_is_terminal():
         from rich.table import Table
 

@@ -445,9 +445,10 @@ def _detail_statements(which: str, params: dict[str, Any]) -> list[tuple[str, di
         ),
         (
             f"""SELECT v.id, v.date, v.title, v.duration_seconds, v.bilibili, v.youtube, v.zhihu, v.link,
-                      vn.note
+                      vn.note, {VIEW_COLUMNS}
                FROM video v JOIN video_paper vp ON vp.video_id = v.id
                LEFT JOIN video_note vn ON vn.video_id = v.id AND vn.user_name = :user
+               {VIEW_JOINS}
                WHERE vp.paper_id = {which} ORDER BY v.date, v.id""",
             params,
         ),
@@ -510,8 +511,18 @@ def paper_keys(reader: Reader, prefix: str = "", limit: int = 200) -> list[dict[
 # ---------------------------------------------------------------------------- videos
 
 
+# A video's view counts (``sync-views``), kept per platform and the platform's own id.
+VIEW_COLUMNS = """bv.views AS bilibili_views, bv.fetched_at AS bilibili_fetched_at,
+                  yv.views AS youtube_views, yv.fetched_at AS youtube_fetched_at"""
+VIEW_JOINS = """LEFT JOIN video_views bv ON bv.platform = 'bilibili' AND bv.external_id = v.bilibili
+                LEFT JOIN video_views yv ON yv.platform = 'youtube' AND yv.external_id = v.youtube"""
+
+
 def _video(row: dict[str, Any]) -> dict[str, Any]:
     row["date"] = iso_date(row["date"])
+    for key in ("bilibili_fetched_at", "youtube_fetched_at"):
+        if key in row:
+            row[key] = iso_timestamp(row[key])
     return row
 
 
@@ -524,8 +535,9 @@ def videos(reader: Reader, *, category: str | None = None, user: str | None = No
                     JOIN category c ON c.id = p.category_id WHERE 1=1{where})"""
     statements: list[tuple[str, dict[str, Any] | None]] = [
         (
-            f"""SELECT v.id, v.date, v.title, v.duration_seconds, v.bilibili, v.youtube, v.zhihu, v.link
-                FROM video v {where} ORDER BY v.date, v.id""",
+            f"""SELECT v.id, v.date, v.title, v.duration_seconds, v.bilibili, v.youtube, v.zhihu, v.link,
+                       {VIEW_COLUMNS}
+                FROM video v {VIEW_JOINS} {where} ORDER BY v.date, v.id""",
             params,
         ),
         (
@@ -554,8 +566,9 @@ def video(reader: Reader, video_id: int) -> dict[str, Any]:
     """One video, shaped like a row of ``videos``, with the papers it covers."""
     row = _video(
         reader.rows(
-            """SELECT v.id, v.date, v.title, v.duration_seconds, v.bilibili, v.youtube, v.zhihu, v.link
-               FROM video v WHERE v.id = :id""",
+            f"""SELECT v.id, v.date, v.title, v.duration_seconds, v.bilibili, v.youtube, v.zhihu, v.link,
+                       {VIEW_COLUMNS}
+               FROM video v {VIEW_JOINS} WHERE v.id = :id""",
             {"id": video_id},
         )[0]
     )
@@ -635,7 +648,7 @@ def _figures(results: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
 
 def stats(reader: Reader, *, user: str) -> dict[str, Any]:
     """Figures computed from the rows: never stored, so they cannot drift."""
-    *figures, video_rows, mine_rows, left_rows = reader.many(
+    *figures, video_rows, mine_rows, left_rows, view_rows = reader.many(
         [
             *_FIGURES,
             ("SELECT COUNT(*) AS n, COALESCE(SUM(duration_seconds), 0) AS seconds FROM video", None),
@@ -650,8 +663,17 @@ def stats(reader: Reader, *, user: str) -> dict[str, Any]:
                    WHERE NOT EXISTS (SELECT 1 FROM watched w WHERE w.video_id = v.id AND w.user_name = :user)""",
                 {"user": user},
             ),
+            (
+                f"""SELECT COALESCE(SUM(bv.views), 0) AS bilibili, COUNT(bv.views) AS bilibili_counted,
+                           COALESCE(SUM(yv.views), 0) AS youtube, COUNT(yv.views) AS youtube_counted,
+                           MAX(bv.fetched_at) AS bilibili_at, MAX(yv.fetched_at) AS youtube_at
+                    FROM video v {VIEW_JOINS}""",
+                None,
+            ),
         ]
     )
+    seen = view_rows[0]
+    fetched = [iso_timestamp(t) for t in (seen["bilibili_at"], seen["youtube_at"]) if t is not None]
     cats = _figures(figures)
     video, mine, left = video_rows[0], mine_rows[0], left_rows[0]
     papers = sum(c["papers"] for c in cats)
@@ -664,6 +686,12 @@ def stats(reader: Reader, *, user: str) -> dict[str, Any]:
         "reading": mine["reading"],
         "videos_unwatched": left["n"],
         "video_seconds_left": left["seconds"],
+        "views": int(seen["bilibili"]) + int(seen["youtube"]),
+        "bilibili_views": int(seen["bilibili"]),
+        "youtube_views": int(seen["youtube"]),
+        "bilibili_counted": int(seen["bilibili_counted"]),
+        "youtube_counted": int(seen["youtube_counted"]),
+        "views_fetched_at": max((t for t in fetched if t), default=None),
         "categories": [{k: c[k] for k in ("slug", "name", "papers", "recorded")} for c in cats],
     }
 

@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 
 from paperread.cli import app
 from tests.fake_s2 import fake_s2  # noqa: F401  (fixture)
+from tests.fake_video_apis import fake_bilibili, fake_youtube  # noqa: F401  (fixtures)
 from tests.pgserver import PG_URL_ENV, PgServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,12 +61,17 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
     home.mkdir()
     for name in list(os.environ):
-        if (name.startswith("PAPERREAD_") and name != "PAPERREAD_TEST_PG_URL") or name == "S2_API_KEY":
+        if (name.startswith("PAPERREAD_") and name != "PAPERREAD_TEST_PG_URL") or name in (
+            "S2_API_KEY",
+            "YOUTUBE_API_KEY",
+        ):
             monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     monkeypatch.setenv("PAPERREAD_USER", "tester")
     monkeypatch.setenv("PAPERREAD_S2_URL", "http://127.0.0.1:9/graph/v1")  # discard port: never answers
+    monkeypatch.setenv("PAPERREAD_BILIBILI_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("PAPERREAD_YOUTUBE_URL", "http://127.0.0.1:9/youtube/v3")
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "200")
     # Temporary files paperread keeps (an edited note it could not save) stay in the test's folder.

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from paperread import output, queries
+from paperread import output, queries, viewoutput
 from paperread.commands import (
     CategoryOpt,
     JsonOpt,
@@ -115,21 +115,36 @@ def show(ctx: typer.Context, paper: PaperArg, as_json: JsonOpt = False) -> None:
     output.paper_detail(detail, as_json=as_json)
 
 
-def videos(ctx: typer.Context, category: CategoryOpt = None, as_json: JsonOpt = False) -> None:
-    """The videos by date, the papers each covers, their running time, and which you have a note on."""
+class VideoSort(str, Enum):
+    date = "date"
+    views = "views"
+
+
+def videos(
+    ctx: typer.Context,
+    category: CategoryOpt = None,
+    sort: Annotated[
+        VideoSort, typer.Option("--sort", help="Order: by date, or most viewed first (bilibili + YouTube).")
+    ] = VideoSort.date,
+    as_json: JsonOpt = False,
+) -> None:
+    """The videos by date, the papers each covers, their running time, views, and which you have a note on."""
     user = state(ctx).user
     with reader(ctx) as r:
         slug = queries.resolve_category(r, category) if category else None
         rows = queries.videos(r, category=slug, user=user)
+    if sort is VideoSort.views:
+        rows.sort(key=lambda v: -(output.video_views(v) or -1))  # unknown last; stable: by date within a figure
     output.videos(rows, as_json=as_json)
 
 
 def stats(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-    """How much of the list is recorded, overall and per category, and how far you are."""
+    """How much of the list is recorded, overall and per category, how far you are, and how
+    often the videos were watched."""
     user = state(ctx).user
     with reader(ctx) as r:
         data = queries.stats(r, user=user)
-    output.stats(data, as_json=as_json)
+    output.stats(data, as_json=as_json, views_line=viewoutput.stats_line(data))
 
 
 def register(app: typer.Typer) -> None:

@@ -253,13 +253,20 @@ def resolve(
 def trending(
     ctx: typer.Context,
     since: Annotated[str, typer.Option("--since", help="The window: 30d, 2w, 12h... or a date (YYYY-MM-DD).")] = "30d",
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most N papers.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most N papers (or videos).")] = 20,
     category: CategoryOpt = None,
+    videos: Annotated[
+        bool,
+        typer.Option("--videos", help="Rank videos by the views they gained instead (from the sync-views history)."),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Papers ranked by the citations they gained over a window (from the sync history)."""
+    """Papers ranked by the citations they gained over a window (from the sync history);
+    with --videos, videos ranked by the views they gained."""
     from paperread import values
 
+    if videos and category:
+        usage_error("--videos ranks every video; it does not take --category")
     now = dt.datetime.now(dt.UTC)
     try:
         moment = now - values.parse_period(since)
@@ -268,6 +275,13 @@ def trending(
             moment = dt.datetime.combine(values.parse_date(since), dt.time(), tzinfo=dt.UTC)
         except InputError:
             raise UsageError(f"--since: '{since}' is neither a period (30d, 2w, 12h) nor a date (YYYY-MM-DD)") from None
+    if videos:
+        from paperread import viewoutput, viewqueries
+
+        with reader(ctx) as r:
+            ranked = viewqueries.trending(r, since=moment, limit=limit)
+        viewoutput.trending(ranked, as_json=as_json, since=moment.isoformat(timespec="seconds"))
+        return
     with reader(ctx) as r:
         slug = queries.resolve_category(r, category) if category else None
         rows = queries.trending(r, since=moment, category=slug, limit=limit)
