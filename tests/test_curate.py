@@ -141,6 +141,11 @@ def test_mark_recorded_all_fields_and_json(cli: Cli) -> None:
         "zhihu": "1234567890",
         "link": "https://arxiv.org/abs/1409.4842",
         "papers": [{"key": "googlenet", "title": "GoogleNet"}],
+        # No figure yet: sync-views (or mark-recorded --fetch) brings one.
+        "bilibili_views": None,
+        "bilibili_fetched_at": None,
+        "youtube_views": None,
+        "youtube_fetched_at": None,
     }
     assert {**video, "noted": False} in videos(cli)  # videos also says whether you have a note on it
     assert show(cli, "googlenet")["recorded"] is True
@@ -672,7 +677,7 @@ BAD_INPUT = [
         2,
     ),
     (["mark-recorded", "vgg", "--title", "t", "--url", "javascript:alert(1)"], "is not an http(s) URL", 2),
-    (["mark-recorded", "vgg"], "Missing option '--title'", 2),
+    (["mark-recorded", "vgg"], "give the video's --title", 2),
     (["mark-recorded", "--title", "t"], "Missing argument", 2),
     (["video", "add", "--title", ""], "title '' is empty", 1),
     (["video", "add", "--title", "t", "--date", "2023-02-29"], "date '2023-02-29' is not a real calendar date", 2),

@@ -495,3 +495,58 @@ def test_the_http_layer_says_which_service_failed() -> None:
         with pytest.raises(Unavailable, match=r"the connection to bilibili failed .*gave up after 2 attempts"):
             h.get("/x/web-interface/view", {"bvid": "BV117411r7R1"})
         assert h.count_requests == 2
+
+
+# ---------------------------------------------------------------------------- mark-recorded --fetch
+
+RECORDED_BV = "BV117411r7R1"  # the recorded answer's video (tests/fixtures)
+
+
+def test_fetch_records_a_new_video_exactly_from_bilibilis_answer(cli: Cli, fake_bilibili: FakeBilibili) -> None:
+    fake_bilibili.add(RECORDED_BV, views=2404179)
+    before = len(videos(cli))
+    data = as_json(cli.ok("mark-recorded", "gan", "wgan", "--bilibili", RECORDED_BV, "--fetch", "--json"))
+    assert (data["title"], data["date"], data["duration_seconds"]) == (
+        "当我给拜年祭的快板加了电音配乐…",
+        "2020-01-30",
+        486,
+    )
+    assert [p["key"] for p in data["papers"]] == ["gan", "wgan"] and data["bilibili_views"] == 2404179
+    [request] = fake_bilibili.requests
+    assert request.query == {"bvid": RECORDED_BV}
+    [video] = [v for v in videos(cli) if v["bilibili"] == RECORDED_BV]
+    assert video["bilibili_views"] == 2404179 and len(videos(cli)) == before + 1
+    assert [h[0] for h in history_rows(cli, RECORDED_BV)] == [2404179]
+    # A sync the same day finds it fresh.
+    assert sync(cli, str(video["id"]), "--stale-after", "1d")["skipped_fresh"] == 1
+
+
+def test_values_given_win_over_fetched_ones(cli: Cli, fake_bilibili: FakeBilibili) -> None:
+    fake_bilibili.add(RECORDED_BV, views=7)
+    data = as_json(
+        cli.ok(
+            "mark-recorded", "gan", "--bilibili", RECORDED_BV, "--fetch",
+            "--title", "My title", "--date", "2021-02-03", "--json",
+        )
+    )  # fmt: skip
+    assert (data["title"], data["date"], data["duration_seconds"]) == ("My title", "2021-02-03", 486)
+
+
+def test_fetch_refusals_write_nothing(cli: Cli, fake_bilibili: FakeBilibili) -> None:
+    before = videos(cli)
+    gone = cli("mark-recorded", "gan", "--bilibili", RECORDED_BV, "--fetch")  # the fake does not know it: -404
+    assert gone.exit_code == 1 and f"bilibili says video {RECORDED_BV} is gone or hidden" in gone.stderr
+    known = next(v["bilibili"] for v in before if v["bilibili"])
+    asked = len(fake_bilibili.requests)
+    taken = cli("mark-recorded", "gan", "--bilibili", known, "--fetch")
+    assert taken.exit_code == 1 and "is already recorded" in taken.stderr
+    assert len(fake_bilibili.requests) == asked  # refused before asking bilibili
+    fake_bilibili.add(RECORDED_BV, views=1)
+    no_paper = cli("mark-recorded", "no-such-paper", "--bilibili", RECORDED_BV, "--fetch")
+    assert no_paper.exit_code == 1 and len(fake_bilibili.requests) == asked
+    assert cli("mark-recorded", "gan", "--fetch").exit_code == 2
+    assert cli("mark-recorded", "gan").exit_code == 2
+    fake_bilibili.script(*["503"] * 5)
+    down = cli("mark-recorded", "gan", "--bilibili", RECORDED_BV, "--fetch")
+    assert down.exit_code == 1 and "bilibili answered HTTP 503" in down.stderr and "Traceback" not in down.stderr
+    assert videos(cli) == before

@@ -27,7 +27,7 @@ from paperread.commands import (
     usage_error,
     writer,
 )
-from paperread.errors import InputError, PaperreadError
+from paperread.errors import InputError, NotFoundError, PaperreadError
 
 # ---------------------------------------------------------------------------- options
 
@@ -155,10 +155,12 @@ SlugArg = Annotated[
 
 
 def _video_json(session, video_id: int | None) -> dict:
+    from paperread import viewqueries
     from paperread.engine import session_reader
 
     assert video_id is not None  # a row the session has flushed
-    return queries.video(session_reader(session), video_id)
+    r = session_reader(session)
+    return viewqueries.attach(r, [queries.video(r, video_id)])[0]
 
 
 def _covering(v: dict) -> str:
@@ -171,21 +173,67 @@ def _covering(v: dict) -> str:
 def mark_recorded(
     ctx: typer.Context,
     papers: PapersArg,
-    title: TitleOpt,
+    title: Annotated[
+        str | None,
+        typer.Option("--title", "-t", help="The video's title (with --fetch: bilibili's).", show_default=False),
+    ] = None,
     date: DateOpt = None,
     duration: DurationOpt = None,
     bilibili: BilibiliOpt = None,
     youtube: YoutubeOpt = None,
     zhihu: ZhihuOpt = None,
     url: VideoUrlOpt = None,
+    fetch: Annotated[
+        bool,
+        typer.Option(
+            "--fetch",
+            help="Take the title, date, running time and view count from bilibili's answer about --bilibili "
+            "(values given here win).",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Record a video covering one or more papers (a survey covers many).
 
-    A paper that already has a video gets another one.
+    A paper that already has a video gets another one. With --bilibili BV... --fetch,
+    bilibili tells the title, date and running time: one command records a new video.
     """
+    import os
+
     from paperread import store
 
+    if fetch and not bilibili:
+        usage_error("--fetch takes the video's details from bilibili: give its --bilibili BV id too")
+    if not fetch and title is None:
+        usage_error("give the video's --title (or --bilibili BV... --fetch to take it from bilibili)")
+    fetched = None
+    if fetch:
+        from paperread import values, viewsync
+        from paperread.bilibili import settings
+
+        assert bilibili is not None
+        bvid = values.parse_bilibili(bilibili)
+        config = settings(os.environ)  # a bad setting is refused before anything is asked
+        with reader(ctx) as r:  # the papers exist and the video is new: checked before asking bilibili
+            for name in papers:
+                queries.resolve_paper(r, name)
+            try:
+                taken = queries.resolve_video(r, bvid)
+            except NotFoundError:
+                taken = None
+        if taken is not None:
+            raise InputError(
+                f"bilibili video {bvid} is already recorded (video {taken['id']})",
+                hint=f"add papers to it with 'paperread video edit {bvid} --add-paper KEY'",
+            )
+        fetched = viewsync.fetch_video(bvid, config)
+        if title is None and fetched.title is None:
+            raise InputError(f"bilibili gave no title for {bvid}", hint="give --title")
+        title = title if title is not None else fetched.title
+        if date is None and fetched.published is not None:
+            date = fetched.published.isoformat()
+        if duration is None and fetched.duration_seconds is not None:
+            duration = values.format_duration(fetched.duration_seconds)
     with writer(ctx) as session:
         video = store.mark_recorded(
             session,
@@ -198,6 +246,10 @@ def mark_recorded(
             zhihu=zhihu,
             url=url,
         )
+        if fetched is not None:
+            from paperread import viewsync
+
+            viewsync.record_first_figure(session.connection(), fetched)
         data = _video_json(session, video.id)
     output.written(f"recorded {output.video_line(data)}{_covering(data)}", data, as_json=as_json)
 
