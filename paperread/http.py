@@ -176,7 +176,9 @@ def env_seconds(environ: Mapping[str, str], name: str) -> float | None:
 
 
 class Pacer:
-    """Spaces request starts at least ``interval`` seconds apart (monotonic clock)."""
+    """Keeps ``interval`` seconds between the end of one request and the start of the next
+    (monotonic clock). Counting from the end, not the start, means the server never sees two
+    requests closer than the interval, however the network delays one of them."""
 
     def __init__(self, interval: float) -> None:
         self._interval = interval
@@ -190,7 +192,12 @@ class Pacer:
             delay = self._next_start - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-            self._next_start = time.monotonic() + self._interval
+
+    def done(self) -> None:
+        """The request just ended (answered or failed): the next waits from now."""
+        if self._interval > 0:
+            with self._lock:
+                self._next_start = time.monotonic() + self._interval
 
 
 class JsonHttp:
@@ -284,6 +291,8 @@ class JsonHttp:
                 hint=f"{self.service} may be down; try again later",
                 reason="connection dropped",
             ) from exc
+        finally:
+            self._pacer.done()
         try:
             body: Any = response.json()
         except ValueError:
