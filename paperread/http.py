@@ -28,7 +28,7 @@ import httpx
 import tenacity
 
 from paperread import __version__
-from paperread.errors import InputError, PaperreadError
+from paperread.errors import ConfigError, PaperreadError
 
 USER_AGENT = f"Mozilla/5.0 (compatible; paperread/{__version__})"
 """Sent with every request: browser-shaped (bilibili turns some bare agents away), and honest."""
@@ -152,7 +152,7 @@ def settings_from_env(
             backoff_max=HttpSettings.backoff_max if backoff is None else max(backoff, min(60.0, backoff * 60)),
         )
     except ValueError as exc:
-        raise InputError(
+        raise ConfigError(
             f"bad setting in {prefix}_*: {exc}",
             hint=f"{prefix}_URL takes an http(s) URL; {prefix}_INTERVAL, _TIMEOUT and _BACKOFF take seconds",
         ) from None
@@ -168,7 +168,7 @@ def env_seconds(environ: Mapping[str, str], name: str) -> float | None:
     except ValueError:
         value = math.nan
     if not math.isfinite(value) or value < 0:
-        raise InputError(f"{name} must be a number of seconds (0 or more), not {raw!r}")
+        raise ConfigError(f"{name} must be a number of seconds (0 or more), not {raw!r}")
     return value
 
 

@@ -18,7 +18,7 @@ from typing import Any, Self
 
 import httpx
 
-from paperread.errors import InputError
+from paperread.errors import ConfigError
 from paperread.http import BadShape, HttpError, HttpSettings, JsonHttp, Refused, RetryCallback, settings_from_env
 
 DEFAULT_BASE_URL = "https://www.googleapis.com/youtube/v3"
@@ -42,7 +42,7 @@ def api_key(environ: Mapping[str, str] = os.environ) -> str | None:
     if not key:
         return None
     if not (key.isascii() and key.isprintable()):
-        raise InputError(f"{KEY_ENV} holds a character an HTTP header cannot carry (the key is not shown)")
+        raise ConfigError(f"{KEY_ENV} holds a character an HTTP header cannot carry (the key is not shown)")
     return key
 
 

@@ -99,7 +99,7 @@ def test_a_bilibili_answer_of_another_shape_is_refused(body: Any) -> None:
 
 
 def test_settings_from_the_environment_are_checked() -> None:
-    from paperread.errors import InputError
+    from paperread.errors import ConfigError
 
     assert bilibili.settings({}).interval == 1.0 and bilibili.settings({}).base_url == "https://api.bilibili.com"
     assert youtube.settings({}).base_url == "https://www.googleapis.com/youtube/v3"
@@ -108,7 +108,7 @@ def test_settings_from_the_environment_are_checked() -> None:
         {"PAPERREAD_BILIBILI_INTERVAL": "-1"},
         {"PAPERREAD_BILIBILI_URL": "ftp://x"},
     ):
-        with pytest.raises(InputError, match="PAPERREAD_BILIBILI"):
+        with pytest.raises(ConfigError, match="PAPERREAD_BILIBILI"):
             bilibili.settings(env)
 
 
@@ -474,8 +474,8 @@ def test_dry_run_asks_nothing_and_writes_nothing(cli: Cli, fake_bilibili: FakeBi
 @pytest.mark.parametrize(
     ("env", "args", "code", "said"),
     [
-        ({"PAPERREAD_BILIBILI_INTERVAL": "fast"}, [], 1, "PAPERREAD_BILIBILI_INTERVAL must be a number of seconds"),
-        ({"PAPERREAD_YOUTUBE_URL": "youtube.com"}, [], 1, "must start with http:// or https://"),
+        ({"PAPERREAD_BILIBILI_INTERVAL": "fast"}, [], 2, "PAPERREAD_BILIBILI_INTERVAL must be a number of seconds"),
+        ({"PAPERREAD_YOUTUBE_URL": "youtube.com"}, [], 2, "must start with http:// or https://"),
         ({}, ["--stale-after", "soon"], 2, "--stale-after"),
         ({}, ["BV1notthere0"], 1, "no video matches"),
     ],

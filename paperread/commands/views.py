@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from paperread import queries, viewoutput
-from paperread.commands import CategoryOpt, complete_video, reader, state, usage_error
+from paperread.commands import CategoryOpt, complete_video, examples, reader, state, usage_error
 from paperread.commands.sync import QuietOpt, _logged, _period
 
 VideosArg = Annotated[
@@ -157,4 +157,11 @@ def _fetch(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("sync-views")(sync_views)
+    app.command(
+        "sync-views",
+        epilog=examples(
+            "paperread sync-views --dry-run  # which videos it would ask about",
+            "paperread sync-views --quiet --log views.log  # for cron",
+            "paperread sync-views 6 BV1pu411o7BE --json",
+        ),
+    )(sync_views)
