@@ -1,5 +1,6 @@
-"""Every read about video view counts: the SQL of ``sync-views``' plan, the figures shown
-by ``videos``, ``show`` and ``stats``, ``trending --videos``, and the export.
+"""The reads about video view counts: ``sync-views``' plan, ``trending --videos``, a figure's
+history. (The figures ``videos``, ``show`` and ``stats`` show are joined into their own
+statements in ``queries``, so each of those stays one round trip on a server.)
 
 On the light read road (``sqlite3`` on an SQLite catalog): no SQLAlchemy here. Figures
 live in ``video_views`` and ``view_history``, keyed by platform and the platform's own id
