@@ -155,12 +155,10 @@ SlugArg = Annotated[
 
 
 def _video_json(session, video_id: int | None) -> dict:
-    from paperread import viewqueries
     from paperread.engine import session_reader
 
     assert video_id is not None  # a row the session has flushed
-    r = session_reader(session)
-    return viewqueries.attach(r, [queries.video(r, video_id)])[0]
+    return queries.video(session_reader(session), video_id)
 
 
 def _covering(v: dict) -> str:
