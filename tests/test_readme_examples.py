@@ -7,7 +7,8 @@ process in one folder, one after the other, and must succeed. Left out, and why:
 - blocks that install, run the suite, or drive git, systemd or cron (not paperread's to test);
 - blocks about a PostgreSQL server at db.example.org (tests/test_postgres.py covers that road);
 - commands that reach Semantic Scholar (sync-citations, resolve, add --fetch; tests/test_sync.py
-  runs them against a fake S2 server) and ``open`` (a browser).
+  runs them against a fake S2 server), bilibili or YouTube (sync-views, mark-recorded --fetch;
+  tests/test_views.py runs them against fake servers) and ``open`` (a browser).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 README = ROOT / "README.md"
-NETWORK = ("sync-citations", "resolve", "--fetch", "open")
+NETWORK = ("sync-citations", "sync-views", "resolve", "--fetch", "open")
 
 
 def blocks() -> list[str]:
