@@ -18,6 +18,7 @@ from collections.abc import Container
 from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 from paperread.errors import InputError
+from paperread.gate import shown
 
 READ_STATUSES = ("read", "reading")  # a reader's status on a paper; no row means unread
 
@@ -47,15 +48,6 @@ _NON_ALNUM_RUN_RE = re.compile(r"[^a-z0-9]+")
 EARLIEST_YEAR = 1  # a reading list holds classics (Legendre 1805, Gauss 1809)
 # The longest period --since/--stale-after take: now minus it must still be a date.
 PERIOD_MAX_DAYS = 36_500
-_SHOWN_MAX = 60
-
-
-def shown(value: object) -> str:
-    """``value`` quoted for a one-line message: control characters escaped, long text cut."""
-    text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(value))
-    if len(text) > _SHOWN_MAX:
-        text = text[: _SHOWN_MAX - 1] + "…"
-    return f"'{text}'"
 
 
 # --- keys -----------------------------------------------------------------------------------

@@ -194,7 +194,7 @@ def _lines(text: str, fmt: str) -> tuple[list[str], list[int], list[int]]:
     if fmt == "bibtex":
         units = re.split(r"(?m)^(?=@)", text)
         return units, [i for i, u in enumerate(units) if u.startswith("@")], []
-    units = text.split("\n")
+    units = _csv_records(text) if fmt == "csv" else text.split("\n")
     if fmt == "json":
         papers = [i for i, u in enumerate(units) if u.startswith('  {"key":')]
         videos = [i for i, u in enumerate(units) if u.startswith('  {"date":')]
@@ -204,6 +204,21 @@ def _lines(text: str, fmt: str) -> tuple[list[str], list[int], list[int]]:
     papers = [i for i, u in enumerate(units) if re.match(r"\| (✅)? *\| \d{4} \|", u)]
     videos = [i for i, u in enumerate(units) if re.match(r"\| \d{1,2}/\d{1,2}/\d{2} \|", u)]
     return units, papers, videos
+
+
+def _csv_records(text: str) -> list[str]:
+    """The CSV text as records: a quoted cell may hold line breaks (a description's), so a
+    line whose quotes do not balance goes on into the next."""
+    records: list[str] = []
+    current: str | None = None
+    for line in text.split("\n"):
+        current = line if current is None else current + "\n" + line
+        if current.count('"') % 2 == 0:
+            records.append(current)
+            current = None
+    if current is not None:
+        records.append(current)
+    return records
 
 
 def _csv_cells(unit: str, change: Callable[[list[str]], None]) -> str:
