@@ -450,6 +450,73 @@ def test_site_runs_on_both_back_ends(cli: Cli, tmp_path: Path) -> None:
     assert "59 of 90 papers recorded" in page(tmp_path / "s" / "index.html").text
 
 
+# ---------------------------------------------------------------------------- view counts
+
+
+def _store_views(cli: Cli, platform: str, figures: dict[str, int]) -> None:
+    """Figures stored as ``sync-views`` stores them (its own write function)."""
+    from paperread.config import resolve_target
+    from paperread.engine import make_engine
+    from paperread.viewsync import Report, store
+
+    engine = make_engine(resolve_target(cli.db))
+    try:
+        store(engine, platform, figures, Report(scope="all"))
+    finally:
+        engine.dispose()
+
+
+def _video_row(html: str, video_id: int) -> str:
+    return html[html.index(f'<tr class="video" id="v-{video_id}">') :].split("</tr>")[0]
+
+
+def test_view_counts_show_on_their_videos_and_papers(cli: Cli, tmp_path: Path) -> None:
+    # ResNet is covered by videos 4 (BV1Fb4y1h73E, YouTube NnSldWhSqvY) and 5 (BV1P3411y7nn);
+    # 5,000,000,000 is beyond 32 bits.
+    _store_views(cli, "bilibili", {"BV1Fb4y1h73E": 1_234_567, "BV1P3411y7nn": 5_000_000_000})
+    _store_views(cli, "youtube", {"NnSldWhSqvY": 89_012})
+    out = tmp_path / "site"
+    _site(cli, out)
+    total = 1_234_567 + 5_000_000_000 + 89_012
+    index = (out / "index.html").read_text(encoding="utf-8")
+    headline = index[: index.index('id="categories"')]
+    assert f"{total:,} views" in page(out / "index.html").text and f"{total:,}" in headline
+    assert ">Views</th>" in index
+    first = _video_row(index, 4)
+    assert "1,234,567 <small>views on bilibili</small>" in first and "89,012 <small>views on YouTube</small>" in first
+    assert "5,000,000,000 <small>views on bilibili</small>" in _video_row(index, 5)
+    assert "views on" not in _video_row(index, 6)  # the Transformer's video: no figure stored
+    resnet = (out / "paper" / "resnet.html").read_text(encoding="utf-8")
+    assert f"{total:,} video views" in page(out / "paper" / "resnet.html").text
+    assert "89,012 <small>views on YouTube</small>" in _video_row(resnet, 4)
+    assert "5,000,000,000" in _video_row(resnet, 5)
+    transformer = (out / "paper" / "transformer.html").read_text(encoding="utf-8")
+    assert "views" not in page(out / "paper" / "transformer.html").text.lower()
+    assert ">Views</th>" not in transformer
+
+
+def test_no_view_count_means_nothing_about_views(builtin_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    _site(Cli(builtin_db), out)
+    for path in [out / "index.html", *sorted((out / "paper").glob("*.html"))]:
+        html = path.read_text(encoding="utf-8")
+        assert "views" not in page(path).text.lower(), path
+        assert ">Views</th>" not in html and 'class="views' not in html, path
+
+
+def test_videos_html_totals_views_and_shows_each_figure(builtin_db: Path, tmp_path: Path) -> None:
+    _store_views(Cli(builtin_db), "bilibili", {"BV15P4y137jb": 4_321})  # ViT's video, id 10
+    with StagedSite(str(tmp_path / "s")) as staged:
+        build(_reader(builtin_db), staged, SiteOptions(user="t", index_videos_max=5))
+        staged.commit()
+    videos = (tmp_path / "s" / "videos.html").read_text(encoding="utf-8")
+    assert "4,321 views on bilibili and YouTube" in page(tmp_path / "s" / "videos.html").text
+    assert "4,321 <small>views on bilibili</small>" in _video_row(videos, 10)
+    assert len(re.findall(r"views on bilibili</small>", videos)) == 1
+    # ViT's video is not among the newest five: the index still totals it.
+    assert "4,321 views" in page(tmp_path / "s" / "index.html").text
+
+
 def test_site_stays_on_the_light_road(builtin_db: Path, tmp_path: Path) -> None:
     """On an up-to-date SQLite file: no SQLAlchemy, pydantic, httpx; markdown-it only for notes."""
     probe = (

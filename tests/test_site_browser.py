@@ -339,3 +339,27 @@ def test_a_paged_catalog_in_the_browser(browser: Any, builtin_db: Path, tmp_path
     browser.find_element(By.CSS_SELECTOR, ".crumbs a").click()
     assert browser.current_url.endswith("/category/generative/2.html")
     assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+def test_view_counts_are_seen_on_their_videos(browser: Any, builtin_db: Path, tmp_path: Path, shots: Path) -> None:
+    from tests.test_site import _store_views
+
+    cli = Cli(builtin_db)
+    _store_views(cli, "bilibili", {"BV1Fb4y1h73E": 1_234_567, "BV1P3411y7nn": 5_000_000_000})
+    _store_views(cli, "youtube", {"NnSldWhSqvY": 89_012})
+    out = tmp_path / "s"
+    cli.ok("site", str(out))
+    for width in (DESKTOP, PHONE):
+        _open(browser, (out / "paper" / "resnet.html").resolve().as_uri(), width)
+        first, second = browser.find_elements(By.CSS_SELECTOR, "#videos tr.video")  # oldest first
+        cell = first.find_element(By.CSS_SELECTOR, "td.views")
+        assert cell.is_displayed() and "1,234,567 views on bilibili" in cell.text
+        assert "89,012 views on YouTube" in cell.text
+        assert "5,000,000,000 views on bilibili" in second.find_element(By.CSS_SELECTOR, "td.views").text
+        assert "5,001,323,579 video views" in browser.find_element(By.CSS_SELECTOR, ".meta").text
+        _no_overflow(browser)
+        browser.set_window_size(width, 1400)
+        (shots / f"paper-resnet-views-{width}.png").write_bytes(browser.get_screenshot_as_png())
+    _open(browser, (out / "index.html").resolve().as_uri(), PHONE)
+    assert "5,001,323,579 views" in browser.find_element(By.CSS_SELECTOR, ".headline.views").text
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []

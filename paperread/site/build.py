@@ -148,6 +148,7 @@ def build(reader: Reader, site: StagedSite, options: SiteOptions) -> BuildReport
     since = options.now - dt.timedelta(days=options.trending_days)
     trending = sql.trending(reader, since=since, limit=options.trending_limit)
     seconds = sum(r["duration_seconds"] or 0 for r in video_rows)
+    views_total = data.total_views(video_list)
 
     videos_chart = charts.bar_chart(
         "videos-chart",
@@ -178,6 +179,7 @@ def build(reader: Reader, site: StagedSite, options: SiteOptions) -> BuildReport
             videos_total=len(video_list),
             videos_more=len(video_list) > len(shown),
             hours=_hours(seconds),
+            views_total=views_total,
             videos_chart=videos_chart,
             videos_chart_range=f"{months[0][0]} to {months[-1][0]}" if months else "",
             recorded_chart=recorded_chart,
@@ -187,7 +189,7 @@ def build(reader: Reader, site: StagedSite, options: SiteOptions) -> BuildReport
         ),
     )
     if len(video_list) > len(shown):
-        site.write("videos.html", pages.render("videos", "videos.html", videos=video_list))
+        site.write("videos.html", pages.render("videos", "videos.html", videos=video_list, views_total=views_total))
     for name in ASSET_FILES:
         site.write(f"assets/{name}", asset_bytes(name))
     return BuildReport(

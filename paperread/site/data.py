@@ -74,6 +74,26 @@ class VideoView:
     duration: str
     links: list[Link]
     papers: list[tuple[str, str]] = field(default_factory=list)  # (key, title)
+    bilibili_views: int | None = None
+    youtube_views: int | None = None
+
+    @property
+    def views(self) -> int | None:
+        """Its views on both platforms together; None when neither is known."""
+        return total_views([self])
+
+    @property
+    def views_by_platform(self) -> list[tuple[str, int]]:
+        """('bilibili', 12345), ('YouTube', 678): the platforms whose figure is known."""
+        pairs = (("bilibili", self.bilibili_views), ("YouTube", self.youtube_views))
+        return [(name, n) for name, n in pairs if n is not None]
+
+
+def total_views(videos: Iterable[VideoView]) -> int | None:
+    """The views of ``videos`` on bilibili and YouTube together (as ``stats`` sums them);
+    None when no figure is known."""
+    known = [n for v in videos for n in (v.bilibili_views, v.youtube_views) if n is not None]
+    return sum(known) if known else None
 
 
 def video_view(row: dict[str, Any]) -> VideoView:
@@ -83,7 +103,13 @@ def video_view(row: dict[str, Any]) -> VideoView:
         title=row["title"],
         duration=duration(row["duration_seconds"]),
         links=video_links(row),
+        bilibili_views=_figure(row.get("bilibili_views")),
+        youtube_views=_figure(row.get("youtube_views")),
     )
+
+
+def _figure(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 @dataclass(slots=True)
@@ -111,6 +137,11 @@ class PaperView:
     status: str | None = None
     note: str | None = None
     spark: Any = None  # the sparkline of ``history`` (markup), drawn by the build
+
+    @property
+    def views(self) -> int | None:
+        """The views of the videos covering it, together; None when none is known."""
+        return total_views(self.videos)
 
 
 def paper_view(

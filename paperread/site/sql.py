@@ -44,10 +44,12 @@ def papers(reader: Reader) -> Iterator[dict[str, Any]]:
 
 
 def videos(reader: Reader) -> list[dict[str, Any]]:
-    """Every video, newest first."""
+    """Every video, newest first, with its view counts on bilibili and YouTube (None when
+    ``sync-views`` has not stored one): each a join on ``video_views``' key, so one pass."""
     rows = reader.rows(
-        """SELECT id, date, title, duration_seconds, bilibili, youtube, zhihu, link
-           FROM video ORDER BY date DESC, id DESC"""
+        f"""SELECT v.id, v.date, v.title, v.duration_seconds, v.bilibili, v.youtube, v.zhihu, v.link,
+                   {queries.VIEW_COLUMNS}
+            FROM video v {queries.VIEW_JOINS} ORDER BY v.date DESC, v.id DESC"""
     )
     for row in rows:
         row["date"] = queries.iso_date(row["date"])
