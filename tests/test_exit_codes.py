@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -73,6 +74,25 @@ def test_a_refused_value_writes_nothing(builtin_db) -> None:
     assert builtin_db.read_bytes() == before
 
 
+def _wait_reading_stdin(pid: int, timeout: float = 60.0) -> None:
+    """Wait until the process sits in read(0, ...): /proc/PID/syscall names the call and its
+    first argument. A fixed sleep is not enough on a loaded machine, where the interpreter may
+    still be starting when the signal lands. Where /proc says nothing, wait 1.5 s."""
+    read_calls = {"0", "63"}  # read on x86_64, on aarch64
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            parts = Path(f"/proc/{pid}/syscall").read_text().split()
+        except OSError:
+            time.sleep(1.5)
+            return
+        if len(parts) > 1 and parts[0] in read_calls and parts[1] == "0x0":
+            time.sleep(0.05)
+            return
+        time.sleep(0.02)
+    raise AssertionError("the import never started reading standard input")
+
+
 def test_ctrl_c_exits_130_with_one_line(builtin_db) -> None:
     """Ctrl-C while import waits on standard input: 130, one line, no traceback, nothing written."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -85,7 +105,7 @@ def test_ctrl_c_exits_130_with_one_line(builtin_db) -> None:
         env=env,
         cwd=ROOT,
     )
-    time.sleep(1.5)  # started and blocked reading stdin
+    _wait_reading_stdin(proc.pid)  # started (handlers in place) and blocked reading stdin
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == EXIT_INTERRUPTED, (proc.returncode, err)
