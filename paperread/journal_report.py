@@ -32,7 +32,7 @@ def section_line(s: dict[str, Any]) -> str:
     return f"line {s['line']}: {heading} -> {to}: {s['why']}"
 
 
-def journal_report(plan: JournalPlan, *, dry_run: bool, source: str, as_json: bool) -> None:
+def journal_report(plan: JournalPlan, *, dry_run: bool, source: str, as_json: bool, quiet: bool = False) -> None:
     if as_json:
         emit_json({"source": source, "format": "journal", "dry_run": dry_run, **plan.as_dict()})
         return
@@ -42,6 +42,8 @@ def journal_report(plan: JournalPlan, *, dry_run: bool, source: str, as_json: bo
         write = sys.stdout.write
         for section in plan.sections:  # one at a time: a large file has many
             write(section_line(section_dict(section, plan.names)) + "\n")
+    if quiet:  # the messages below, not the dry run's sections (data, on stdout)
+        return
     head = "would import" if dry_run else "imported"
     states = len(plan.states)
     message(

@@ -8,7 +8,7 @@ terminal is there to see it, and honours NO_COLOR by itself.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import IO, Any
 
@@ -599,6 +599,60 @@ class sync_progress:
             self._bar.__exit__(*exc)
 
 
+_IMPORT_PHASES = {  # run.Phase's names, as the person at the terminal reads them
+    "read": "reading",
+    "plan": "planning",
+    "write": "writing",
+    "index": "building the search index",
+}
+
+
+def _no_phase(name: str) -> None:
+    pass
+
+
+class import_progress:
+    """An import's phases (reading, planning, writing, the search index) as one line on stderr
+    with a spinner and the time so far, when stderr is a terminal and not --quiet; gone when the
+    import ends (the report follows). Yields the plain callable the exchange layer is told each
+    phase by (``exchange.run.Phase``); elsewhere a no-op, and rich is not imported."""
+
+    def __init__(self, source: str, *, quiet: bool) -> None:
+        self._show = not quiet and stderr_is_terminal()
+        self._source = source
+        self._bar: Any = None
+
+    def __enter__(self) -> Callable[[str], None]:
+        if not self._show:
+            return _no_phase
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+        from rich.table import Column
+
+        from paperread.terminal import ellipsize
+
+        self._bar = bar = Progress(
+            SpinnerColumn(),
+            TimeElapsedColumn(table_column=Column(min_width=7, no_wrap=True)),
+            TextColumn("{task.description}", markup=False, table_column=Column(no_wrap=True, overflow="ellipsis")),
+            console=_console(stderr=True),
+            transient=True,
+        )
+        bar.__enter__()
+        task = bar.add_task(f"importing {self._source}")
+
+        def phase(name: str) -> None:
+            label = _IMPORT_PHASES.get(name, name)
+            room = bar.console.width - 1 - 1 - 7 - 1 - len(label) - 3  # spinner, time, label, " ()", a spare
+            bar.update(task, description=f"{label} ({ellipsize(self._source, max(room, 1))})")
+            bar.refresh()  # shown now, however short the phase
+
+        return phase
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
+
+
 def _keys(keys: Sequence[str], shown: int = 10) -> str:
     more = f" and {len(keys) - shown} more" if len(keys) > shown else ""
     return ", ".join(keys[:shown]) + more
@@ -829,11 +883,14 @@ def _kinds(kind: str) -> str:
     return "categories" if kind == "category" else f"{kind}s"
 
 
-def import_report(plan: Any, *, dry_run: bool, source: str, fmt: str, as_json: bool) -> None:
+def import_report(plan: Any, *, dry_run: bool, source: str, fmt: str, as_json: bool, quiet: bool = False) -> None:
     """An import's plan (``exchange.plan.Plan``): what it changes (or, dry run, would change),
-    keeps and skips; lines on stderr, the whole plan as JSON on stdout with --json."""
+    keeps and skips; lines on stderr (none with ``quiet``), the whole plan as JSON on stdout
+    with --json."""
     if as_json:
         emit_json({"source": source, "format": fmt, "dry_run": dry_run, **plan.as_dict()})
+    if quiet:
+        return
     for problem in plan.problems:
         message(f"warning: {problem.text()}")
     _plan_counts(plan, source, fmt, dry_run)

@@ -78,6 +78,10 @@ def import_file(
             show_default=False,
         ),
     ] = None,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="Print nothing but errors: no progress, no report (--json still prints)."),
+    ] = False,
 ) -> None:
     """Import a catalog file: add what is new, update what changed, keep everything else.
 
@@ -105,34 +109,42 @@ def import_file(
         if prune:
             usage_error("--prune does not go with --format journal: a journal holds notes, not the catalog")
         text = _read_text(file, source)
-        _import_journal(ctx, text, source, dry_run=dry_run, strict=strict, as_json=as_json, unmatched=unmatched)
+        _import_journal(
+            ctx, text, source, dry_run=dry_run, strict=strict, as_json=as_json, unmatched=unmatched, quiet=quiet
+        )
         return
     data = read_input(file, "file", "give the file to import, or '-' for standard input")
     from paperread import formats
     from paperread.exchange.run import import_parsed, paused_gc
 
-    with paused_gc():  # a big file makes millions of objects
+    # Progress (a terminal only): "read" here, then the exchange layer's phases.
+    with paused_gc(), output.import_progress(source, quiet=quiet) as phase:  # a big file makes millions of objects
+        phase("read")
         text = formats.decode(data, source)
         del data  # (a big file: its bytes, its text and its rows need not all be held at once)
         chosen = fmt.value if fmt is not None else _detect(name, text)
-        if chosen == "journal":
-            if prune:
-                usage_error("--prune does not go with --format journal: a journal holds notes, not the catalog")
-            _import_journal(ctx, text, source, dry_run=dry_run, strict=strict, as_json=as_json, unmatched=unmatched)
-            return
-        if unmatched is not None:
-            usage_error("--unmatched goes with --format journal")
-        parsed = formats.parse(text, chosen, source=source)
-        del text
-        if strict and parsed.problems:
-            for problem in parsed.problems:
-                output.message(f"warning: {problem.text()}")
-            raise InputError(
-                f"{len(parsed.problems)} row(s) of {source} could not be read; nothing was imported (--strict)"
+        if chosen != "journal":
+            if unmatched is not None:
+                usage_error("--unmatched goes with --format journal")
+            parsed = formats.parse(text, chosen, source=source)
+            del text
+            if strict and parsed.problems:
+                for problem in parsed.problems:
+                    output.message(f"warning: {problem.text()}")
+                raise InputError(
+                    f"{len(parsed.problems)} row(s) of {source} could not be read; nothing was imported (--strict)"
+                )
+            with writer(ctx) as session:
+                plan = import_parsed(session.connection(), parsed, dry_run=dry_run, prune=prune, phase=phase)
+    if chosen == "journal":  # known by its content: the journal's own road (no progress)
+        if prune:
+            usage_error("--prune does not go with --format journal: a journal holds notes, not the catalog")
+        with paused_gc():
+            _import_journal(
+                ctx, text, source, dry_run=dry_run, strict=strict, as_json=as_json, unmatched=unmatched, quiet=quiet
             )
-        with writer(ctx) as session:
-            plan = import_parsed(session.connection(), parsed, dry_run=dry_run, prune=prune)
-    output.import_report(plan, dry_run=dry_run, source=source, fmt=chosen, as_json=as_json)
+        return
+    output.import_report(plan, dry_run=dry_run, source=source, fmt=chosen, as_json=as_json, quiet=quiet)
 
 
 def _read_text(file: str, source: str) -> str:
@@ -191,7 +203,15 @@ def _detect(name: str | None, text: str) -> str:
 
 
 def _import_journal(
-    ctx: typer.Context, text: str, source: str, *, dry_run: bool, strict: bool, as_json: bool, unmatched: str | None
+    ctx: typer.Context,
+    text: str,
+    source: str,
+    *,
+    dry_run: bool,
+    strict: bool,
+    as_json: bool,
+    unmatched: str | None,
+    quiet: bool = False,
 ) -> None:
     """``import --format journal``: the notes of a journal or a notes file, planned, then written."""
     from paperread import journal_report
@@ -228,7 +248,7 @@ def _import_journal(
             )
         if not dry_run:
             write_plan(session, plan, user=user)
-    journal_report.journal_report(plan, dry_run=dry_run, source=source, as_json=as_json)
+    journal_report.journal_report(plan, dry_run=dry_run, source=source, as_json=as_json, quiet=quiet)
 
 
 def _write_text(path: str, text: str) -> None:

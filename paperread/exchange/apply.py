@@ -53,7 +53,14 @@ def _paper_columns(fields: Mapping[str, tuple[Any, Any]], category: Ids) -> dict
     return columns
 
 
-def _papers(conn: Connection, table: Any, changes: Mapping[str, list[Change]], category: Ids, at: dt.datetime) -> Ids:
+def _papers(
+    conn: Connection,
+    table: Any,
+    changes: Mapping[str, list[Change]],
+    category: Ids,
+    at: dt.datetime,
+    phase: Callable[[str], None] | None = None,
+) -> Ids:
     bumped = {c.ref: _paper_columns(c.fields, category) for c in changes["update"] if not c.moved_only}
     moved = {c.ref: _paper_columns(c.fields, category) for c in changes["update"] if c.moved_only}
     sql.update_many(conn, table, bumped, also={"updated_at": at, "version": table.c.version + 1})
@@ -69,7 +76,7 @@ def _papers(conn: Connection, table: Any, changes: Mapping[str, list[Change]], c
     ]
     if not rows:
         return _ids([])
-    with sql.fts_deferred(conn):
+    with sql.fts_deferred(conn, phase):
         return _ids(sql.insert_returning_ids(conn, table, rows))
 
 
@@ -116,8 +123,9 @@ def _state(conn: Connection, tables: Mapping[str, Any], by: Any, paper: Ids, vid
     sql.insert_rows(conn, tables["video_note"], video_notes)
 
 
-def apply_plan(conn: Connection, plan: Plan) -> None:
-    """Write every change of ``plan`` (not a bulk load: see ``bulk.load_document``)."""
+def apply_plan(conn: Connection, plan: Plan, *, phase: Callable[[str], None] | None = None) -> None:
+    """Write every change of ``plan`` (not a bulk load: see ``bulk.load_document``). ``phase``
+    (``run.Phase``) is told "index" while the new papers' search index is built."""
     assert plan.load is None
     by: dict[str, dict[str, list[Change]]] = defaultdict(lambda: defaultdict(list))
     for change in plan.changes:
@@ -127,7 +135,7 @@ def apply_plan(conn: Connection, plan: Plan) -> None:
     # Removals first: they free nothing the rest needs, and their ties go with them.
     sql.delete_ids(conn, tables["video"], [c.ref for c in by["video"]["remove"]])
     sql.delete_ids(conn, tables["paper"], [c.ref for c in by["paper"]["remove"]])
-    paper = _papers(conn, tables["paper"], by["paper"], category, at)
+    paper = _papers(conn, tables["paper"], by["paper"], category, at, phase)
     video = _videos(conn, tables["video"], by["video"], at)
     _ties(conn, tables, [*by["video"]["update"], *by["video"]["add"]], paper, video)
     _state(conn, tables, by, paper, video, at)

@@ -10,7 +10,7 @@ catalog loads in seconds. The first run seeds the built-in catalog this way too.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -242,12 +242,15 @@ def _rows(doc: dict[str, Any], ids: dict[str, int], at: dt.datetime) -> dict[str
     }
 
 
-def load_document(conn: Connection, doc: dict[str, Any], *, fill: SearchFill | None = None) -> dict[str, int]:
+def load_document(
+    conn: Connection, doc: dict[str, Any], *, fill: SearchFill | None = None, phase: Callable[[str], None] | None = None
+) -> dict[str, int]:
     """Bulk-insert a whole document into an empty catalog, inside the caller's transaction.
 
     ``fill``: a ``SearchFill`` started earlier for these papers (else one starts here). The
     document must be valid (the built-in one, or ``clean.clean_document``'s output; papers
     naming no category go to ``UNCATEGORIZED``). Returns the number of rows per kind.
+    ``phase`` (``run.Phase``) is told "index" while the search index is waited for, then "write".
     """
     check_document(doc)
     doc = with_uncategorized(doc)
@@ -263,7 +266,11 @@ def load_document(conn: Connection, doc: dict[str, Any], *, fill: SearchFill | N
         rows = _rows(doc, fill.ids, sql.now())
         prepared = {name: sql.insert_plan(table[name], batch, raw=raw) for name, batch in rows.items()}
         del rows
+        if phase is not None:  # built beside the cleaning and planning: what is left of it, waited for
+            phase("index")
         fill.wait()
+        if phase is not None:
+            phase("write")
     except BaseException:
         fill.abort()
         raise

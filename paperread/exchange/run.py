@@ -22,7 +22,10 @@ if TYPE_CHECKING:
 
     from paperread.exchange.bulk import SearchFill
 
-Phase = Callable[[str], None]  # told "plan", then "write", as the import goes on
+Phase = Callable[[str], None]
+"""Told each phase as the import enters it: "plan", "write", "index" (the search index), in
+that order ("write" again after "index" on the bulk road); a plain callable, so this layer
+knows nothing of how (or whether) it is shown."""
 
 
 @contextmanager
@@ -146,16 +149,16 @@ def import_document(
     if not dry_run and plan.changed:
         if phase is not None:
             phase("write")
-        _write(conn, plan, fill)
+        _write(conn, plan, fill, phase)
     return plan
 
 
-def _write(conn: Connection, plan: Plan, fill: SearchFill | None) -> None:
+def _write(conn: Connection, plan: Plan, fill: SearchFill | None, phase: Phase | None) -> None:
     if plan.load is not None:
         from paperread.exchange.bulk import load_document
 
-        load_document(conn, dict(plan.load), fill=fill)
+        load_document(conn, dict(plan.load), fill=fill, phase=phase)
     else:
         from paperread.exchange.apply import apply_plan
 
-        apply_plan(conn, plan)
+        apply_plan(conn, plan, phase=phase)

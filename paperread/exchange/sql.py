@@ -248,18 +248,23 @@ def drop_insert_trigger(conn: Connection) -> str | None:
 
 
 @contextmanager
-def fts_deferred(conn: Connection) -> Iterator[None]:
+def fts_deferred(conn: Connection, phase: Callable[[str], None] | None = None) -> Iterator[None]:
     """Papers inserted inside the block are added to SQLite's search index in one statement at
     its end (from the view ``paper_search``), instead of by the insert trigger one row at a
-    time (ten times faster on a big load). A no-op where there is no such trigger."""
+    time (ten times faster on a big load). A no-op where there is no such trigger.
+    ``phase`` (``run.Phase``) is told "index" while that statement runs, then "write" again."""
     before = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM paper").scalar()
     trigger = drop_insert_trigger(conn)
     yield
     if trigger is not None:
+        if phase is not None:
+            phase("index")
         conn.exec_driver_sql(
             "INSERT INTO paper_fts(rowid, body) SELECT id, body FROM paper_search WHERE id > ?", (before,)
         )
         conn.exec_driver_sql(trigger)
+        if phase is not None:
+            phase("write")
 
 
 def search_body(paper: Mapping[str, Any]) -> str:
