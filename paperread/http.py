@@ -2,7 +2,9 @@
 
 One ``JsonHttp`` per service: a base URL, a timeout, a pace between request starts, and
 retries with exponential backoff and jitter on what is worth retrying (429, honouring
-Retry-After; 5xx; timeouts; dropped connections; a body that is not JSON). Every failure
+Retry-After; 5xx; timeouts; dropped connections; a body that is not JSON). A connection that
+never opens is told apart: an unresolved name at once ("cannot resolve HOST (offline?)"), a
+refused port after at most two quick tries ("connection refused by HOST:PORT"). Every failure
 becomes an ``HttpError`` subclass with a one-line message naming the service, the method
 and the path (never the query string, never a header). A client may look at each answer
 first (``check``) and turn a service's own "slow down" (bilibili's -412) into a retry.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import email.utils
 import math
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -83,6 +86,11 @@ class Unavailable(HttpError):
     """5xx answers, timeouts or dropped connections persisted through every retry."""
 
 
+class Unreachable(HttpError):
+    """The connection never opened: the host's name did not resolve (offline?) or its port
+    refused. Not retried by the backoff (a refused port gets a short try of its own)."""
+
+
 class BadResponse(HttpError):
     """The body was not JSON through every retry."""
 
@@ -92,8 +100,55 @@ class BadShape(HttpError):
 
 
 RETRYABLE = (RateLimited, Unavailable, BadResponse)
-FATAL = (Refused, RateLimited, Unavailable, BadResponse)
+FATAL = (Refused, RateLimited, Unavailable, BadResponse, Unreachable)
 """Failures that would fail every later request to the service too: a run stops at them."""
+
+
+REFUSED_RETRY_WAITS = (0.2, 0.5)
+"""Waits before the at most two more tries a refused connection gets (about 1 s in all):
+a service restarting may be back at once; one that is down stays refused."""
+
+
+def unreachable(exc: httpx.ConnectError) -> tuple[bool, str] | None:
+    """(refused?, one line) when a connection failed to open because the host's name did not
+    resolve (``socket.gaierror``: "cannot resolve HOST (offline?)") or its port refused
+    (``ConnectionRefusedError``: "connection refused by HOST:PORT"); None for anything else."""
+    try:
+        url = exc.request.url
+    except RuntimeError:
+        return None
+    cause: BaseException | None = exc
+    seen = 0
+    while cause is not None and seen < 10:
+        if isinstance(cause, socket.gaierror):
+            return False, f"cannot resolve {url.host} (offline?)"
+        if isinstance(cause, ConnectionRefusedError):
+            port = url.port or (443 if url.scheme == "https" else 80)
+            host = f"[{url.host}]" if ":" in url.host else url.host
+            return True, f"connection refused by {host}:{port}"
+        cause = cause.__cause__ or cause.__context__
+        seen += 1
+    return None
+
+
+def send_reachable(send: Callable[[], httpx.Response], on_try: Callable[[], None]) -> httpx.Response:
+    """``send()``; a refused connection is tried again at most twice (REFUSED_RETRY_WAITS), an
+    unresolved name never. Either raises ``Unreachable``; ``on_try`` runs before every try."""
+    for wait in (*REFUSED_RETRY_WAITS, None):
+        on_try()
+        try:
+            return send()
+        except httpx.ConnectError as exc:
+            found = unreachable(exc)
+            if found is None:
+                raise
+            refused, message = found
+            if not refused or wait is None:
+                hint = "is the service down, or the URL wrong?" if refused else "check the network connection"
+                reason = "connection refused" if refused else "name not resolved"
+                raise Unreachable(message, hint=hint, reason=reason) from exc
+            time.sleep(wait)
+    raise AssertionError("unreachable")  # the loop returns or raises
 
 
 # --------------------------------------------------------------------------- settings
@@ -256,6 +311,9 @@ class JsonHttp:
             text = text.replace(secret, "***")
         return text
 
+    def _count(self) -> None:
+        self.count_requests += 1
+
     def where(self, endpoint: str) -> str:
         return f"GET {self._base_path}{endpoint}"
 
@@ -276,9 +334,11 @@ class JsonHttp:
     def _attempt(self, endpoint: str, params: Mapping[str, str]) -> Any:
         where = self.where(endpoint)
         self._pacer.wait()
-        self.count_requests += 1
         try:
-            response = self._http.get(endpoint, params=params)
+            response = send_reachable(lambda: self._http.get(endpoint, params=params), self._count)
+        except Unreachable as exc:
+            exc.message = self.scrub(f"{self.service}: {exc.message}")
+            raise
         except httpx.TimeoutException as exc:
             raise Unavailable(
                 f"{self.service} did not answer {where} within {self.settings.timeout:g} s",

@@ -29,6 +29,7 @@ import tenacity
 
 from paperread import gate
 from paperread.errors import InputError, PaperreadError
+from paperread.http import Unreachable, send_reachable
 from paperread.limits import COUNT_MAX
 
 DEFAULT_BASE_URL = "https://api.semanticscholar.org/graph/v1"
@@ -95,6 +96,11 @@ class S2RateLimited(S2Error):
 
 class S2Unavailable(S2Error):
     """5xx answers, timeouts or dropped connections persisted through every retry."""
+
+
+class S2Unreachable(S2Error):
+    """The connection never opened: the name did not resolve (not retried) or the port
+    refused (tried at most twice more within about a second)."""
 
 
 class S2BadResponse(S2Error):
@@ -337,6 +343,9 @@ class S2Client:
 
     # ----------------------------------------------------------------- plumbing
 
+    def _count(self) -> None:
+        self.count_requests += 1
+
     def _request(
         self,
         method: str,
@@ -362,9 +371,12 @@ class S2Client:
         """One paced HTTP exchange; raises an S2Error subclass for any failure."""
         where = f"{method} {self._base_path}{endpoint}"
         self._pacer.wait()
-        self.count_requests += 1
         try:
-            response = self._http.request(method, endpoint, params=params, json=body)
+            response = send_reachable(
+                lambda: self._http.request(method, endpoint, params=params, json=body), self._count
+            )
+        except Unreachable as exc:
+            raise S2Unreachable(f"Semantic Scholar: {exc.message}", hint=exc.hint, reason=exc.reason) from exc.__cause__
         except httpx.TimeoutException as exc:
             raise S2Unavailable(
                 f"Semantic Scholar did not answer {where} within {self.config.timeout:g} s",

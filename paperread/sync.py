@@ -43,11 +43,12 @@ from paperread.s2 import (
     S2Paper,
     S2RateLimited,
     S2Unavailable,
+    S2Unreachable,
     parse_paper,
 )
 
 DEFAULT_STALE_AFTER = dt.timedelta(days=7)
-_FATAL = (S2AuthError, S2RateLimited, S2Unavailable, S2BadResponse)
+_FATAL = (S2AuthError, S2RateLimited, S2Unavailable, S2BadResponse, S2Unreachable)
 """Failures that would fail every later request too: the run stops and a rerun resumes."""
 
 PAPER = Paper.__table__  # type: ignore[attr-defined]
@@ -410,8 +411,12 @@ def run(
                 progress.advance(len(chunk))
                 start = end
         except S2Error as exc:
-            end = min(start + MAX_BATCH, total)
+            # Unreachable: nothing was asked, so every paper left fails with the one reason.
+            end = total if isinstance(exc, S2Unreachable) else min(start + MAX_BATCH, total)
             report.fail(work.keys[start:end], exc.message)
+            if isinstance(exc, S2Unreachable):
+                report.fail([key for _, key in work.by_title], exc.message)
+                work.by_title.clear()
             progress.advance(end - start)
             start = end
             if isinstance(exc, _FATAL):
@@ -461,7 +466,8 @@ def _match_titles(engine: Engine, client: S2Client, work: Plan, report: Report, 
             progress.advance(1)
             if isinstance(exc, _FATAL):
                 report.stopped = report._scrub(exc.message)
-                report.fail([k for _, k in queue[n + 1 :]], "not asked: the run stopped at the error above")
+                rest = "not asked: the run stopped at the error above"
+                report.fail([k for _, k in queue[n + 1 :]], exc.message if isinstance(exc, S2Unreachable) else rest)
                 return
             continue
         if record is None:

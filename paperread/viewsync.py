@@ -32,7 +32,7 @@ from paperread import viewqueries
 from paperread.bilibili import BilibiliClient, BilibiliVideo
 from paperread.db import Reader
 from paperread.errors import NotFoundError
-from paperread.http import FATAL, HttpError, HttpSettings
+from paperread.http import FATAL, HttpError, HttpSettings, Unreachable
 from paperread.models import VideoViews, ViewHistory, utcnow
 from paperread.youtube import MAX_IDS, YoutubeClient
 
@@ -236,7 +236,8 @@ def _run_bilibili(engine: Engine, client: BilibiliClient, ids: list[str], report
                 progress.advance(1)
                 if isinstance(exc, FATAL):
                     report.stopped["bilibili"] = report.scrub(exc.message)
-                    report.fail(ids[n + 1 :], NOT_ASKED)
+                    # Unreachable: none was asked, so all left fail with the one reason.
+                    report.fail(ids[n + 1 :], exc.message if isinstance(exc, Unreachable) else NOT_ASKED)
                     progress.advance(len(ids) - n - 1)
                     return
                 continue
@@ -263,7 +264,8 @@ def _run_youtube(engine: Engine, client: YoutubeClient, ids: list[str], report: 
                 if isinstance(exc, FATAL):
                     report.stopped["youtube"] = report.scrub(client.scrub(exc.message))
                     rest = ids[start + MAX_IDS :]
-                    report.fail([label("youtube", x) for x in rest], NOT_ASKED)
+                    why = client.scrub(exc.message) if isinstance(exc, Unreachable) else NOT_ASKED
+                    report.fail([label("youtube", x) for x in rest], why)
                     progress.advance(len(rest))
                     return
                 continue
