@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from paperread import gate, queries
+from paperread import gate, queries, reader_state
 from paperread.engine import session_reader
 from paperread.errors import ConflictError
 from paperread.models import Reading, Video, VideoNote, Watched, utcnow
@@ -87,15 +87,7 @@ def set_video_note(
             f"your note on video {video.id} '{video.title}' changed while it was being edited; nothing was written",
             hint="run 'paperread note --video' again",
         )
-    if append:
-        if not text:
-            return False
-        base = current or ""
-        new: str | None = base + ("\n" if base and not base.endswith("\n") else "") + text
-    else:
-        new = text if text and text.strip() else None
-    if new is not None:
-        gate.check_length(new, "note")
+    new = reader_state.next_note(current, text, append=append)
     if (new or None) == (current or None):
         return False
     _store(session, video_id, user, row, new)

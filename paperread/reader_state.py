@@ -77,6 +77,22 @@ def note_of(session: Session, name: str, *, user: str) -> tuple[str, str | None]
     return paper.key, row.note if row else None
 
 
+def next_note(current: str | None, text: str | None, *, append: bool) -> str | None:
+    """A note after an edit: ``text`` in place of ``current`` (blank text clears it), or with
+    ``append`` added on a line of its own (nothing to add leaves it as it is); held to the
+    note's length limit."""
+    if append:
+        if not text:
+            return current
+        base = current or ""
+        new: str | None = base + ("\n" if base and not base.endswith("\n") else "") + text
+    else:
+        new = text if text and text.strip() else None
+    if new is not None:
+        gate.check_length(new, "note")
+    return new
+
+
 def set_note(
     session: Session,
     name: str,
@@ -100,15 +116,7 @@ def set_note(
             f"your note on '{paper.key}' changed while it was being edited; nothing was written",
             hint="run 'paperread note' again",
         )
-    if append:
-        if not text:
-            return False
-        base = current or ""
-        new: str | None = base + ("\n" if base and not base.endswith("\n") else "") + text
-    else:
-        new = text if text and text.strip() else None
-    if new is not None:
-        gate.check_length(new, "note")
+    new = next_note(current, text, append=append)
     if (new or None) == (current or None):
         return False
     row = row or Reading(user_name=user, paper_id=paper.id)  # type: ignore[arg-type]

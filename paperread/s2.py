@@ -28,8 +28,8 @@ import httpx
 import tenacity
 
 from paperread import gate
-from paperread.errors import InputError, PaperreadError
-from paperread.http import Unreachable, send_reachable
+from paperread.errors import InputError
+from paperread.http import HttpError, Unreachable, send_reachable
 from paperread.limits import COUNT_MAX
 
 DEFAULT_BASE_URL = "https://api.semanticscholar.org/graph/v1"
@@ -60,30 +60,13 @@ RetryCallback = Callable[[int, str, float], None]
 # --------------------------------------------------------------------------- errors
 
 
-class S2Error(PaperreadError):
+class S2Error(HttpError):
     """Semantic Scholar could not give an answer.
 
     ``status`` is the HTTP status when there was one; ``reason`` is the short
     cause shown to ``on_retry`` ("HTTP 503", "timeout"...); ``retry_after`` is
     the wait the server asked for, in seconds, when it asked.
     """
-
-    def __init__(
-        self,
-        message: str,
-        hint: str | None = None,
-        *,
-        status: int | None = None,
-        reason: str = "",
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message, hint)
-        self.status = status
-        self.reason = reason or (f"HTTP {status}" if status else "error")
-        self.retry_after = retry_after
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.message!r}, status={self.status!r})"
 
 
 class S2AuthError(S2Error):
