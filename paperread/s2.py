@@ -12,7 +12,6 @@ out of every repr, message and log line this module produces.
 
 from __future__ import annotations
 
-import email.utils
 import math
 import os
 import re
@@ -20,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from types import TracebackType
 from typing import Any, NoReturn, Self
 
@@ -28,8 +27,16 @@ import httpx
 import tenacity
 
 from paperread import gate
-from paperread.errors import InputError
-from paperread.http import HttpError, Unreachable, send_reachable
+from paperread.errors import ConfigError
+from paperread.http import (
+    HttpError,
+    Unreachable,
+    env_seconds,
+    error_text,
+    one_line,
+    retry_after_seconds,
+    send_reachable,
+)
 from paperread.limits import COUNT_MAX
 
 DEFAULT_BASE_URL = "https://api.semanticscholar.org/graph/v1"
@@ -50,7 +57,6 @@ PAPER_FIELDS = (
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 """Statuses that say "try again later"; 400/401/403/404 never change on retry."""
 
-ERROR_TEXT_LIMIT = 200
 _HINT_UNAVAILABLE = "Semantic Scholar may be down or overloaded; try again later"
 
 RetryCallback = Callable[[int, str, float], None]
@@ -143,13 +149,13 @@ class S2Config:
         """Read PAPERREAD_S2_URL, S2_API_KEY, PAPERREAD_S2_INTERVAL, PAPERREAD_S2_TIMEOUT
         and PAPERREAD_S2_BACKOFF (the backoff's scale in seconds; its cap follows it).
 
-        Empty variables count as unset. Bad values are the user's to fix, so
-        they raise InputError rather than ValueError.
+        Empty variables count as unset. Bad values are the user's to fix: ConfigError
+        (exit 2), as for every setting.
         """
-        interval = _env_seconds(environ, "PAPERREAD_S2_INTERVAL")
-        timeout = _env_seconds(environ, "PAPERREAD_S2_TIMEOUT")
+        interval = env_seconds(environ, "PAPERREAD_S2_INTERVAL")
+        timeout = env_seconds(environ, "PAPERREAD_S2_TIMEOUT")
         # The backoff's scale: 1 s in real use; tests set it to milliseconds.
-        backoff = _env_seconds(environ, "PAPERREAD_S2_BACKOFF")
+        backoff = env_seconds(environ, "PAPERREAD_S2_BACKOFF")
         try:
             return cls(
                 base_url=environ.get("PAPERREAD_S2_URL", "").strip() or DEFAULT_BASE_URL,
@@ -160,24 +166,10 @@ class S2Config:
                 backoff_max=cls.backoff_max if backoff is None else max(backoff, min(cls.backoff_max, backoff * 60)),
             )
         except ValueError as exc:
-            raise InputError(
+            raise ConfigError(
                 f"bad Semantic Scholar setting: {exc}",
                 hint="check S2_API_KEY, PAPERREAD_S2_URL, PAPERREAD_S2_INTERVAL, PAPERREAD_S2_TIMEOUT and PAPERREAD_S2_BACKOFF",
             ) from None
-
-
-def _env_seconds(environ: Mapping[str, str], name: str) -> float | None:
-    """A finite number of seconds from the environment, or None when unset."""
-    raw = environ.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise InputError(f"{name} must be a number of seconds, not {raw!r}")
-    return value
 
 
 # --------------------------------------------------------------------------- client
@@ -378,7 +370,7 @@ class S2Client:
             return response.json()
         except ValueError:
             raise S2BadResponse(
-                f"Semantic Scholar answered {where} with a body that is not JSON: {_one_line(response.text)!r}",
+                f"Semantic Scholar answered {where} with a body that is not JSON: {one_line(response.text)!r}",
                 status=200,
                 reason="broken JSON",
             ) from None
@@ -386,7 +378,7 @@ class S2Client:
     def _status_error(self, response: httpx.Response, where: str) -> S2Error:
         """The S2Error that a non-200 answer means."""
         status = response.status_code
-        text = _error_text(response)
+        text = error_text(response)
         if status in (401, 403):
             if self.config.api_key:
                 message = (
@@ -396,7 +388,7 @@ class S2Client:
                 message = f"Semantic Scholar refused {where} (HTTP {status}): {text}"
             return S2AuthError(message, status=status)
         detail = f"Semantic Scholar answered HTTP {status} to {where}: {text}"
-        retry_after = _retry_after_seconds(response.headers.get("retry-after"))
+        retry_after = retry_after_seconds(response.headers.get("retry-after"))
         if status == 429:
             hint = "Semantic Scholar limits how fast it may be asked; wait a minute and try again"
             if not self.config.api_key:
@@ -450,52 +442,6 @@ def _check_ids(ids: Sequence[str]) -> None:
 def _fields(fields: Sequence[str]) -> dict[str, str]:
     """The ``fields`` query parameter; left out when empty so S2 applies its default."""
     return {"fields": ",".join(fields)} if fields else {}
-
-
-def _one_line(text: str) -> str:
-    """Whitespace collapsed and cut to ERROR_TEXT_LIMIT characters, for a one-line message."""
-    return " ".join(text.split())[:ERROR_TEXT_LIMIT]
-
-
-_HTML_TAG = re.compile(r"<[^>]*>")
-
-
-def _error_text(response: httpx.Response) -> str:
-    """The server's own words: {"error": ...} or {"message": ...}, else the raw body.
-
-    Gateways in front of S2 answer some 5xx with an HTML page; its tags are
-    dropped so the message stays readable.
-    """
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        for key in ("error", "message"):
-            if isinstance(body.get(key), str):
-                return _one_line(body[key])
-    text = response.text
-    if "html" in response.headers.get("content-type", ""):
-        text = _HTML_TAG.sub(" ", text)
-    return _one_line(text) or response.reason_phrase
-
-
-def _retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date); None if absent or unreadable."""
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 # --------------------------------------------------------------------------- payloads

@@ -13,7 +13,8 @@ from email.utils import format_datetime
 
 import pytest
 
-from paperread.errors import InputError
+from paperread.errors import ConfigError
+from paperread.http import retry_after_seconds
 from paperread.s2 import (
     PAPER_FIELDS,
     S2AuthError,
@@ -24,7 +25,6 @@ from paperread.s2 import (
     S2Paper,
     S2RateLimited,
     S2Unavailable,
-    _retry_after_seconds,
     parse_paper,
 )
 from tests.fake_s2 import FakeS2Server, fake_s2  # noqa: F401  (fake_s2 is a fixture)
@@ -321,11 +321,11 @@ def test_requests_start_at_least_interval_apart(server: FakeS2Server) -> None:
 
 def test_retry_after_accepts_seconds_and_http_dates() -> None:
     now = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
-    assert _retry_after_seconds("7", now) == 7.0
-    assert _retry_after_seconds(format_datetime(now + timedelta(seconds=30), usegmt=True), now) == 30.0
-    assert _retry_after_seconds(format_datetime(now - timedelta(seconds=30), usegmt=True), now) == 0.0
-    assert _retry_after_seconds("soon", now) is None
-    assert _retry_after_seconds(None, now) is None
+    assert retry_after_seconds("7", now) == 7.0
+    assert retry_after_seconds(format_datetime(now + timedelta(seconds=30), usegmt=True), now) == 30.0
+    assert retry_after_seconds(format_datetime(now - timedelta(seconds=30), usegmt=True), now) == 0.0
+    assert retry_after_seconds("soon", now) is None
+    assert retry_after_seconds(None, now) is None
 
 
 # --------------------------------------------------------------------------- config
@@ -366,7 +366,7 @@ def test_config_from_env_reads_every_variable() -> None:
     ],
 )
 def test_config_from_env_rejects_bad_values(name: str, value: str) -> None:
-    with pytest.raises(InputError):
+    with pytest.raises(ConfigError):
         S2Config.from_env({name: value, "S2_API_KEY": KEY})
 
 

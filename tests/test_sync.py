@@ -346,7 +346,7 @@ def test_a_key_no_header_can_carry_is_refused_without_showing_it(
     monkeypatch.setenv("S2_API_KEY", bad)
     log = tmp_path / "sync.log"
     result = cli("sync-citations", "--log", str(log))
-    assert result.exit_code == 1 and not s2.requests
+    assert result.exit_code == 2 and not s2.requests  # a bad setting, as every setting: exit 2
     assert result.stderr.splitlines()[0] == (
         "error: bad Semantic Scholar setting: the API key holds a character an HTTP header cannot carry (the key is not shown)"
     )
