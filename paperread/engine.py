@@ -7,6 +7,8 @@ below it, and nothing above: creating and seeding a catalog is ``opening``'s.
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -31,6 +33,13 @@ from paperread.locks import hold_schema
 from paperread.resources import shipped_dir
 
 PG_CONNECT_TIMEOUT_S = 10
+
+# SQLAlchemy's pool logs a failure to close a connection (with its traceback) through logging's
+# last resort, straight onto stderr: after Ctrl-C lands while a connection is being returned,
+# that is a page of traceback under paperread's own one-line "interrupted". The command's
+# own error handling says what happened; the pool's log is shown only when debugging.
+if not os.environ.get("PAPERREAD_DEBUG"):
+    logging.getLogger("sqlalchemy.pool").addHandler(logging.NullHandler())
 
 
 # How many transactions this process has committed: an interrupt (Ctrl-C) after one says what
