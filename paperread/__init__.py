@@ -18,7 +18,8 @@ here before it gets its first import.
    psycopg on PostgreSQL, round trips counted), ``queries`` (every read's SQL, the views shown with
    videos among them), ``viewqueries`` (the reads of ``sync-views`` and ``trending --videos``). It
    does not know the write road.
-3. The write road: ``engine`` (SQLAlchemy engines, transactions, schema), ``locks`` (every lock and
+3. The write road: ``figures`` (the per-category figures the database keeps: recounted, checked),
+   ``engine`` (SQLAlchemy engines, transactions, schema), ``locks`` (every lock and
    its key), ``store`` (the user's writes, plain functions over a Session), ``reader_state`` (a
    reader's own status, notes on papers and watched videos), ``notes`` (notes on videos, and a
    journal import's notes).
@@ -59,7 +60,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "youtube",
     ),
     ("db", "pgread", "queries", "viewqueries"),
-    ("engine", "locks", "store", "reader_state", "notes"),
+    ("figures", "engine", "locks", "store", "reader_state", "notes"),
     ("exchange", "journal_plan"),
     ("formats.common", "formats.latex"),
     ("formats.bibsyntax", "formats.bibfields"),

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from sqlmodel import Session
 
+from paperread import figures
 from paperread.config import Target
 from paperread.db import (
     BUSY_TIMEOUT_MS,
@@ -282,6 +283,16 @@ def check_database(target: Target) -> None:
                     f"database '{target.display}': the search index does not match the papers ({_first_line(exc.orig)})",
                     hint="rebuild it: paperread db reindex",
                 ) from None
+        drifted = figures.drift(conn)  # the figures the triggers keep (migration 0007), against a recount
+        if drifted:
+            first = drifted[0]
+            kept = "none" if first["stored"] is None else "{} papers, {} recorded".format(*first["stored"])
+            more = f" (and {len(drifted) - 1} more categories)" if len(drifted) > 1 else ""
+            raise DatabaseError(
+                f"database '{target.display}': the figures kept for category {first['slug']} ({kept}) differ from"
+                " the rows ({} papers, {} recorded){}".format(*first["counted"], more),
+                hint="count them again: paperread db reindex",
+            )
         for column, label, option in (("arxiv_id", "arXiv id", "--arxiv"), ("doi", "DOI", "--doi")):
             twice = conn.exec_driver_sql(
                 f"SELECT {column}, MIN(key), MAX(key), COUNT(*) FROM paper WHERE {column} IS NOT NULL "
@@ -326,12 +337,14 @@ def _check_schema_objects(conn: Connection, target: Target) -> None:
 
 
 def rebuild_search_index(target: Target) -> int | None:
-    """Build SQLite's search index of the papers again from their text, in one transaction;
-    the number of papers indexed. None on PostgreSQL, whose trigram indexes it keeps itself."""
+    """Count the per-category figures again from the rows and build SQLite's search index of the
+    papers again from their text, in one transaction; the number of papers indexed. None on
+    PostgreSQL, whose trigram indexes it keeps itself (the figures are recounted there too)."""
     _require_current(target)
-    if target.sqlite_path is None:
-        return None
     with transaction(target) as conn:
+        figures.recount(conn)
+        if target.sqlite_path is None:
+            return None
         conn.exec_driver_sql("INSERT INTO paper_fts(paper_fts) VALUES ('rebuild')")
         return int(conn.exec_driver_sql("SELECT COUNT(*) FROM paper").scalar() or 0)
 

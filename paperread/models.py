@@ -1,6 +1,8 @@
 """The database schema: SQLModel tables, the one authority for Alembic revisions.
 
-Counts (papers, recorded, videos) are never stored: they are computed from these rows.
+Counts are computed from these rows, except the papers and recorded papers of each category
+(``CategoryFigures``), which the database keeps itself: triggers (migration 0007) update them in
+the transaction of every write that changes them, and ``db check`` compares them with a recount.
 A paper is *recorded* when a video covers it, or when ``marked_recorded`` says so for a
 paper the list marks as done without a video we can name.
 
@@ -51,6 +53,19 @@ class Category(SQLModel, table=True):
     position: int = Field(default=0)
 
 
+class CategoryFigures(SQLModel, table=True):
+    """A category's papers and recorded papers, kept by the database (migration 0007's triggers on
+    category, paper and video_paper): never written by paperread's code, only read by ``stats``."""
+
+    model_config = _DEFERRED
+
+    __tablename__ = "category_figures"
+
+    category_id: int = Field(sa_column=Column(Integer, ForeignKey("category.id", ondelete="CASCADE"), primary_key=True))
+    papers: int
+    recorded: int
+
+
 class Paper(SQLModel, table=True):
     model_config = _DEFERRED
     __tablename__ = "paper"
@@ -89,7 +104,11 @@ class Paper(SQLModel, table=True):
 class Video(SQLModel, table=True):
     model_config = _DEFERRED
     __tablename__ = "video"
-    __table_args__ = (Index("ix_video_date", "date"),)
+    __table_args__ = (
+        Index("ix_video_date", "date"),
+        Index("ix_video_duration_seconds", "duration_seconds"),
+        Index("ix_video_youtube", "youtube"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(sa_column=Column(Text, nullable=False))
@@ -135,7 +154,10 @@ class Reading(SQLModel, table=True):
     model_config = _DEFERRED
 
     __tablename__ = "reading"
-    __table_args__ = (UniqueConstraint("user_name", "paper_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_name", "paper_id"),
+        Index("ix_reading_user_name_status", "user_name", "status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_name: str = Field(max_length=120)

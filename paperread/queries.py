@@ -602,97 +602,72 @@ def resolve_video(reader: Reader, name: str) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- stats
 
 
-def _category_figures(reader: Reader) -> list[dict[str, Any]]:
-    """Papers and recorded papers per category."""
-    return _figures(reader.many(_FIGURES))
-
-
-# The statements of ``_figures``, independent of each other (one round trip on a server).
-# Recorded = marked + covered by a video and not marked, each counted in SQL on few rows:
-# papers per category from the category index alone, the marked papers (``category_id + 0``
-# keeps SQLite from walking that index for the GROUP BY, one random row lookup per paper:
-# several times slower than scanning the table), the covered ones from video_paper. No
-# per-paper EXISTS runs over 100,000 rows.
-_FIGURES: list[tuple[str, dict[str, Any] | None]] = [
-    ("SELECT p.category_id, COUNT(*) AS n FROM paper p GROUP BY p.category_id", None),
-    (
-        """SELECT p.category_id + 0 AS category_id, COUNT(*) AS n FROM paper p
-           WHERE p.marked_recorded GROUP BY p.category_id + 0""",
-        None,
-    ),
-    (
-        """SELECT p.category_id, COUNT(*) AS n FROM paper p
-           WHERE NOT p.marked_recorded AND p.id IN (SELECT vp.paper_id FROM video_paper vp)
-           GROUP BY p.category_id""",
-        None,
-    ),
-    (_CATEGORIES_SQL, None),
-]
-
-
-def _figures(results: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    counted, marked_rows, covered_rows, cats = results
-    papers_in = {r["category_id"]: r["n"] for r in counted}
-    marked = {r["category_id"]: r["n"] for r in marked_rows}
-    covered = {r["category_id"]: r["n"] for r in covered_rows}
-    return [
-        {
-            "slug": c["slug"],
-            "name": c["name"],
-            "papers": int(papers_in.get(c["id"], 0)),
-            "recorded": int(marked.get(c["id"], 0)) + int(covered.get(c["id"], 0)),
-        }
-        for c in cats
-    ]
+# Papers and recorded papers per category, as the database keeps them (``category_figures``,
+# maintained by migration 0007's triggers in the transaction of every write, checked against a
+# recount by ``db check``): twelve rows however large the catalog, no scan of the papers.
+_FIGURES = """SELECT c.slug, c.name, COALESCE(f.papers, 0) AS papers, COALESCE(f.recorded, 0) AS recorded
+               FROM category c LEFT JOIN category_figures f ON f.category_id = c.id
+               ORDER BY c.position, c.id"""
 
 
 def stats(reader: Reader, *, user: str) -> dict[str, Any]:
-    """Figures computed from the rows: never stored, so they cannot drift."""
-    *figures, video_rows, mine_rows, left_rows, view_rows = reader.many(
+    """Figures of the catalog: each category's from ``category_figures`` (kept by the database in
+    the same transaction as the rows, verified by ``db check``), the rest counted from indexes.
+
+    Every statement reads an index or a table of videos, never the papers: videos and their length
+    from ``ix_video_duration_seconds``; the user's counts from ``ix_reading_user_name_status`` and
+    the primary key of ``watched`` (unwatched = all videos less those watched); the view figures
+    from ``video_views``, each row matched to the videos carrying its id (both ids are indexed).
+    """
+    cats, video_rows, read_rows, seen_rows, bili_rows, yt_rows = reader.many(
         [
-            *_FIGURES,
+            (_FIGURES, None),
             ("SELECT COUNT(*) AS n, COALESCE(SUM(duration_seconds), 0) AS seconds FROM video", None),
             (
-                """SELECT COALESCE(SUM(CASE WHEN status = 'read' THEN 1 ELSE 0 END), 0) AS read,
-                          COALESCE(SUM(CASE WHEN status = 'reading' THEN 1 ELSE 0 END), 0) AS reading
-                   FROM reading WHERE user_name = :user""",
+                """SELECT COUNT(*) FILTER (WHERE status = 'read') AS read,
+                          COUNT(*) FILTER (WHERE status = 'reading') AS reading
+                   FROM reading WHERE user_name = :user AND status IN ('read', 'reading')""",
                 {"user": user},
             ),
             (
-                """SELECT COUNT(*) AS n, COALESCE(SUM(v.duration_seconds), 0) AS seconds FROM video v
-                   WHERE NOT EXISTS (SELECT 1 FROM watched w WHERE w.video_id = v.id AND w.user_name = :user)""",
+                """SELECT COUNT(*) AS n, COALESCE(SUM(v.duration_seconds), 0) AS seconds
+                   FROM watched w JOIN video v ON v.id = w.video_id WHERE w.user_name = :user""",
                 {"user": user},
             ),
             (
-                f"""SELECT COALESCE(SUM(bv.views), 0) AS bilibili, COUNT(bv.views) AS bilibili_counted,
-                           COALESCE(SUM(yv.views), 0) AS youtube, COUNT(yv.views) AS youtube_counted,
-                           MAX(bv.fetched_at) AS bilibili_at, MAX(yv.fetched_at) AS youtube_at
-                    FROM video v {VIEW_JOINS}""",
+                """SELECT COALESCE(SUM(bv.views), 0) AS views, COUNT(*) AS counted, MAX(bv.fetched_at) AS at
+                   FROM video_views bv JOIN video v ON v.bilibili = bv.external_id WHERE bv.platform = 'bilibili'""",
+                None,
+            ),
+            (
+                """SELECT COALESCE(SUM(yv.views), 0) AS views, COUNT(*) AS counted, MAX(yv.fetched_at) AS at
+                   FROM video_views yv JOIN video v ON v.youtube = yv.external_id WHERE yv.platform = 'youtube'""",
                 None,
             ),
         ]
     )
-    seen = view_rows[0]
-    fetched = [iso_timestamp(t) for t in (seen["bilibili_at"], seen["youtube_at"]) if t is not None]
-    cats = _figures(figures)
-    video, mine, left = video_rows[0], mine_rows[0], left_rows[0]
-    papers = sum(c["papers"] for c in cats)
+    video, mine, seen, bili, yt = video_rows[0], read_rows[0], seen_rows[0], bili_rows[0], yt_rows[0]
+    fetched = [iso_timestamp(t) for t in (bili["at"], yt["at"]) if t is not None]
+    figures = [
+        {k: (int(c[k]) if k in ("papers", "recorded") else c[k]) for k in ("slug", "name", "papers", "recorded")}
+        for c in cats
+    ]
     return {
-        "papers": papers,
-        "recorded": sum(c["recorded"] for c in cats),
+        "papers": sum(c["papers"] for c in figures),
+        "recorded": sum(c["recorded"] for c in figures),
         "videos": video["n"],
         "video_seconds": video["seconds"],
         "read": mine["read"],
         "reading": mine["reading"],
-        "videos_unwatched": left["n"],
-        "video_seconds_left": left["seconds"],
-        "views": int(seen["bilibili"]) + int(seen["youtube"]),
-        "bilibili_views": int(seen["bilibili"]),
-        "youtube_views": int(seen["youtube"]),
-        "bilibili_counted": int(seen["bilibili_counted"]),
-        "youtube_counted": int(seen["youtube_counted"]),
+        "videos_unwatched": video["n"] - seen["n"],
+        "video_seconds_left": video["seconds"] - seen["seconds"],
+        "views": int(bili["views"]) + int(yt["views"]),
+        "bilibili_views": int(bili["views"]),
+        "youtube_views": int(yt["views"]),
+        "bilibili_counted": int(bili["counted"]),
+        "youtube_counted": int(yt["counted"]),
         "views_fetched_at": max((t for t in fetched if t), default=None),
-        "categories": [{k: c[k] for k in ("slug", "name", "papers", "recorded")} for c in cats],
+        "categories": figures,
     }
 
 

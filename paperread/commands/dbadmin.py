@@ -74,15 +74,19 @@ def check(ctx: typer.Context) -> None:
 
 @db_app.command("reindex", epilog=examples("paperread db reindex"))
 def reindex(ctx: typer.Context) -> None:
-    """Build the search index of a SQLite catalog again from the papers (when 'db check' says it is out of step)."""
+    """Count each category's figures and build the search index of a SQLite catalog again from the papers (when 'db check' says they are out of step)."""
     from paperread.engine import rebuild_search_index
 
     target = state(ctx).target
     indexed = rebuild_search_index(target)
     if indexed is None:
-        output.message(f"{target.display}: PostgreSQL keeps its search indexes in step itself; nothing to rebuild")
+        output.message(
+            f"recounted the category figures of {target.display}; PostgreSQL keeps its search indexes in step itself"
+        )
     else:
-        output.message(f"rebuilt the search index of {target.display}: {indexed} papers")
+        output.message(
+            f"recounted the category figures and rebuilt the search index of {target.display}: {indexed} papers"
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from paperread import figures
 from paperread.exchange import sql
 from paperread.exchange.document import UNCATEGORIZED, check_document
 
@@ -275,13 +276,14 @@ def load_document(
         fill.abort()
         raise
     sql.more_cache(conn)
-    for name, plan in prepared.items():
-        if name == "paper":
-            with indexes_deferred(conn, name):
+    with figures.deferred(conn):  # the per-category figures counted once, at the end
+        for name, plan in prepared.items():
+            if name == "paper":
+                with indexes_deferred(conn, name):
+                    sql.run_insert(conn, plan)
+                fill.finish()
+            else:
                 sql.run_insert(conn, plan)
-            fill.finish()
-        else:
-            sql.run_insert(conn, plan)
     if conn.dialect.name == "postgresql":  # the next id a sequence gives is a free one
         for name in _ID_TABLES:
             conn.exec_driver_sql(
