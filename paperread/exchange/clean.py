@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from paperread import gate, limits, values
@@ -23,6 +24,8 @@ from paperread.values import READ_STATUSES
 CATEGORY_NAME_MAX = gate.LIMITS["category name"]
 ARXIV_MAX = 40  # the columns' sizes (models.py)
 DOI_MAX = 200
+_TITLE_MAX = gate.LIMITS["title"]
+_LINK_MAX = gate.LIMITS["link"]
 ID_NAMES = {"s2_id": "Semantic Scholar id", "arxiv_id": "arXiv id", "doi": "DOI"}
 
 
@@ -301,7 +304,101 @@ def _clean_history(entries: Any) -> list[dict[str, Any]]:
     return history
 
 
+_PAPER_FIELDS = itemgetter(
+    "key", "title", "year", "category", "url", "description", "s2_id", "arxiv_id", "doi", "authors", "venue",
+    "publication_date", "recorded", "citations", "citations_fetched_at", "citation_history", "reading",
+)  # fmt: skip
+_TEXT_LIMITS = (gate.LIMITS["description"], gate.LIMITS["authors"], gate.LIMITS["venue"])
+
+
+def _plain_text(value: Any, limit: int) -> bool:
+    """Whether optional text is already as ``_text`` would give it (None, or text it keeps as is)."""
+    return value is None or (
+        type(value) is str
+        and value != ""
+        and value.isprintable()
+        and len(value) <= limit
+        and not value[0].isspace()
+        and not value[-1].isspace()
+    )
+
+
+def _fast_paper(p: dict[str, Any], slugs: set[str], latest: int) -> dict[str, Any] | None:
+    """``_clean_paper`` of a paper whose every value is already canonical (as an export writes
+    them), with the same checks in one place; None when any value needs the full road (which
+    then says what is wrong with it, or makes it canonical). Reading state and citation history
+    take their own cleaning, as there."""
+    try:
+        (key, title, year, category, url, description, s2, arxiv, doi, authors, venue, day, recorded, citations,
+         fetched, history, reading) = _PAPER_FIELDS(p)  # fmt: skip
+    except KeyError:
+        return None
+    cite = p.get("cite_key")
+    if not (
+        (category is None or (type(category) is str and category in slugs))
+        and type(key) is str
+        and values.KEY_RE.fullmatch(key)
+        and (cite is None or (type(cite) is str and _CITE_KEY_RE.fullmatch(cite)))
+        and type(title) is str
+        and title
+        and len(title) <= _TITLE_MAX
+        and title.isprintable()
+        and not title[0].isspace()
+        and not title[-1].isspace()
+        and (year is None or (type(year) is int and values.EARLIEST_YEAR <= year <= latest))
+        and (url is None or (type(url) is str and len(url) <= _LINK_MAX and _URL_FAST_RE.fullmatch(url)))
+        and _plain_text(description, _TEXT_LIMITS[0])
+        and _plain_text(authors, _TEXT_LIMITS[1])
+        and _plain_text(venue, _TEXT_LIMITS[2])
+        and (s2 is None or (type(s2) is str and _S2_RE.fullmatch(s2)))
+        and (arxiv is None or (type(arxiv) is str and _ARXIV_FAST_RE.fullmatch(arxiv)))
+        and (
+            doi is None
+            or (type(doi) is str and len(doi) <= DOI_MAX and _DOI_FAST_RE.fullmatch(doi) and doi == doi.lower())
+        )
+        and (day is None or (type(day) is str and _DAY_RE.fullmatch(day)))
+        and (recorded is None or type(recorded) is bool)
+        and (citations is None or (type(citations) is int and 0 <= citations <= limits.COUNT_MAX))
+        and (fetched is None or (type(fetched) is str and _STAMP_RE.fullmatch(fetched)))
+    ):
+        return None
+    try:  # real dates and moments?
+        if day is not None:
+            dt.date.fromisoformat(day)
+        if fetched is not None:
+            dt.datetime.fromisoformat(fetched)
+    except ValueError:
+        return None
+    # (in the full road's order, so a bad entry is reported as it is there)
+    cleaned_reading = [] if reading is None or reading == [] else _clean_reading(reading)
+    cleaned_history = [] if history is None or history == [] else _clean_history(history)
+    return {
+        "key": key,
+        "cite_key": cite,
+        "title": title,
+        "year": year,
+        "category": category,
+        "url": url,
+        "description": description,
+        "s2_id": s2,
+        "arxiv_id": arxiv if arxiv is not None else _arxiv_of(url),
+        "doi": doi,
+        "authors": authors,
+        "venue": venue,
+        "publication_date": day,
+        "recorded": recorded,
+        "citations": citations,
+        "citations_fetched_at": fetched,
+        "citation_history": cleaned_history,
+        "reading": cleaned_reading,
+    }
+
+
 def _clean_paper(p: Any, slugs: set[str], latest: int) -> dict[str, Any]:
+    if type(p) is dict:  # (not a ``gate.Duplicated``: that one is refused below)
+        fast = _fast_paper(p, slugs, latest)
+        if fast is not None:
+            return fast
     if not isinstance(p, dict):
         raise InputError("not an object")
     gate.duplicated_fields(p)

@@ -9,6 +9,7 @@ fetched no earlier than the stored ones. An arXiv id or DOI is never given to tw
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from operator import itemgetter
 from typing import Any
 
 from paperread import values
@@ -50,9 +51,47 @@ def _citations(row: Row, p: Mapping[str, Any], mode: str) -> dict[str, Any]:
     return {"citation_count": p["citations"], **({"citations_fetched_at": new_at} if new_at is not None else {})}
 
 
+_COMPARED: dict[int, tuple[Carried, Callable[[Any], Any]]] = {}
+
+
+def _compared(carried: Carried) -> Callable[[Any], Any]:
+    """The fields of a carried paper compared as they are (dates, citations and the rest aside),
+    as one getter (kept by the ``Carried`` it is for: a handful of them per process)."""
+    held = _COMPARED.get(id(carried))
+    if held is None or held[0] is not carried:
+        skip = ("recorded", "category", "citations", "publication_date")
+        names = [name for name in carried.papers if name not in skip]
+        held = _COMPARED[id(carried)] = (carried, itemgetter(*names) if names else lambda _: ())
+    return held[1]
+
+
+def _unchanged(row: Row, p: Mapping[str, Any], carried: Carried) -> bool:
+    """Whether every field the file carries equals the catalog's, value for value: then no rule
+    of ``paper_diff`` changes anything (each is a no-op on equal values), so a re-imported paper
+    costs a few lookups instead of a comparison per field."""
+    fields = _compared(carried)
+    try:
+        if fields(p) != fields(row):
+            return False
+    except KeyError:  # a paper or a row made by hand, without some field: compared one by one
+        return False
+    if "publication_date" in carried.papers and p.get("publication_date") != day_text(row["publication_date"]):
+        return False
+    if "citations" not in carried.papers or p["citations"] is None:
+        return True
+    at = p["citations_fetched_at"]
+    return p["citations"] == row["citation_count"] and (at is None or at == stamp_text(row["citations_fetched_at"]))
+
+
 def paper_diff(row: Row, p: Mapping[str, Any], carried: Carried, category: int) -> dict[str, Any]:
     """The columns of the catalog's paper ``row`` that the file's paper ``p`` changes, with their
     new values (``category_id``: the ref of its category after the import, ``category``)."""
+    if _unchanged(row, p, carried):
+        return {} if category == row["category_id"] else {"category_id": category}
+    return _field_by_field(row, p, carried, category)
+
+
+def _field_by_field(row: Row, p: Mapping[str, Any], carried: Carried, category: int) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     for name, mode in carried.papers.items():
         if name in ("recorded", "category", "citations"):

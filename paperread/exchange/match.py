@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from paperread import values
@@ -53,16 +54,15 @@ class _Index:
     after; the one by link on first use: a file whose papers all have S2 ids never pays for it)."""
 
     def __init__(self, snapshot: Snapshot) -> None:
-        self._rows = snapshot.papers.values()
         self._link: dict[str, list[Row]] | None = None
         self.s2: dict[str, Row] = {}
         self.arxiv: dict[str, list[Row]] = defaultdict(list)
         self.doi: dict[str, list[Row]] = defaultdict(list)
         self.key: dict[str, Row] = {}
         self.cite: dict[str, Row] = {}
-        self.title: dict[str, list[Row]] = defaultdict(list)
-        for row in sorted(snapshot.papers.values(), key=lambda r: r["id"]):
-            self.title[title_form(row["title"])].append(row)
+        self._title: dict[str, list[Row]] | None = None
+        self._sorted = sorted(snapshot.papers.values(), key=itemgetter("id"))
+        for row in self._sorted:
             if row["s2_id"]:
                 self.s2[row["s2_id"]] = row
             if row["arxiv_id"]:
@@ -73,10 +73,17 @@ class _Index:
             if row.get("cite_key"):
                 self.cite.setdefault(row["cite_key"], row)
 
+    def by_title(self, title: str) -> list[Row]:
+        if self._title is None:
+            self._title = defaultdict(list)
+            for row in self._sorted:
+                self._title[title_form(row["title"])].append(row)
+        return self._title.get(title_form(title), [])
+
     def by_link(self, url: str) -> list[Row]:
         if self._link is None:
             self._link = defaultdict(list)
-            for row in sorted(self._rows, key=lambda r: r["id"]):
+            for row in self._sorted:
                 if row["url"]:
                     self._link[values.normalize_url_for_match(row["url"])].append(row)
         return self._link.get(values.normalize_url_for_match(url), [])
@@ -93,7 +100,7 @@ class _Index:
         found.append([self.cite[cite]] if cite in self.cite else [])
         found.append([self.key[p["key"]]] if p["key"] in self.key else [])
         if not (p["s2_id"] or p["url"] or p["arxiv_id"] or p["doi"]):  # same title: the same category first
-            same = self.title.get(title_form(p["title"]), [])
+            same = self.by_title(p["title"])
             found.append(sorted(same, key=lambda row: row["category_id"] != category))
         return found
 

@@ -1,0 +1,181 @@
+"""The import's fast roads give what the full roads give.
+
+- ``clean._fast_paper`` (a paper whose values are already canonical) against the full
+  ``_clean_paper``: the same cleaned paper, or the fast road steps aside and the full one
+  says what is wrong, with the same message.
+- ``diff._unchanged`` (every carried field equal) against the field-by-field ``paper_diff``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from paperread.errors import InputError
+from paperread.exchange import clean, diff
+from paperread.exchange.document import builtin_document
+from paperread.exchange.plan import JSON_CARRIES, MARKDOWN_CARRIES
+
+LATEST = 2030
+SLUGS = {"vision", "nlp"}
+
+
+class _Full(dict[str, Any]):
+    """A dict that is not ``type(...) is dict``: ``_clean_paper`` takes the full road for it."""
+
+
+def _both(paper: dict[str, Any]) -> tuple[Any, Any]:
+    def run(p: dict[str, Any]) -> Any:
+        try:
+            return clean._clean_paper(p, SLUGS, LATEST)
+        except InputError as error:
+            return ("error", error.message)
+
+    return run(dict(paper)), run(_Full(paper))
+
+
+def _canonical() -> dict[str, Any]:
+    return {
+        "key": "resnet",
+        "cite_key": "He2016:deep",
+        "title": "Deep Residual Learning",
+        "year": 2016,
+        "category": "vision",
+        "url": "https://arxiv.org/abs/1512.03385",
+        "description": "ResNet",
+        "s2_id": "2c03df8b48bf3fa39054345bafabfeff15bfd11d",
+        "arxiv_id": None,
+        "doi": "10.1109/cvpr.2016.90",
+        "authors": "Kaiming He",
+        "venue": "CVPR",
+        "publication_date": "2016-06-27",
+        "recorded": True,
+        "citations": 200000,
+        "citations_fetched_at": "2024-05-01T10:00:00+00:00",
+        "citation_history": [{"count": 10, "fetched_at": "2024-01-01T00:00:00.123456+00:00"}],
+        "reading": [
+            {
+                "user": "ann",
+                "status": "read",
+                "started_at": None,
+                "read_at": "2024-02-01T00:00:00+00:00",
+                "note": "good",
+                "updated_at": "2024-02-01T00:00:00+00:00",
+            }
+        ],
+    }
+
+
+def test_the_fast_road_takes_canonical_papers() -> None:
+    paper = _canonical()
+    assert clean._fast_paper(paper, SLUGS, LATEST) is not None
+    fast, full = _both(paper)
+    assert fast == full
+    assert fast["arxiv_id"] == "1512.03385"  # from the link, as the full road does
+
+
+def test_every_paper_of_the_builtin_catalog_takes_the_fast_road_to_the_same_values() -> None:
+    doc = builtin_document()
+    slugs = {c["slug"] for c in doc["categories"]}
+    for paper in doc["papers"]:
+        fast = clean._fast_paper(paper, slugs, LATEST)
+        assert fast is not None, paper["key"]
+        assert fast == clean._clean_paper(_Full(paper), slugs, LATEST)
+
+
+ODD = st.one_of(
+    st.none(),
+    st.just(""),
+    st.just(" "),
+    st.just("x "),
+    st.just("\u202e"),
+    st.just("a\nb"),
+    st.just("a\x1bb"),
+    st.just(True),
+    st.just(0),
+    st.just(-1),
+    st.just(2016.0),
+    st.just(10**40),
+    st.just([]),
+    st.just({}),
+    st.just([{"count": 1}]),
+    st.just([{"user": "ann", "status": None, "note": None}]),
+    st.just("2016-02-30"),
+    st.just("2024-05-01T10:00:00.000000+00:00"),
+    st.just("2024-05-01 10:00:00"),
+    st.just("10.1109/CVPR.2016.90"),
+    st.just("arXiv:1512.03385"),
+    st.just("https://example.org/a b"),
+    st.just("nlp"),
+    st.just("Resnet"),
+    st.just("x" * 1001),
+    st.text(max_size=8),
+    st.integers(min_value=-5, max_value=3000),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(changes=st.dictionaries(st.sampled_from(sorted(_canonical())), ODD, max_size=4), drop=st.booleans())
+def test_the_fast_road_never_differs_from_the_full_one(changes: dict[str, Any], drop: bool) -> None:
+    paper = {**_canonical(), **changes}
+    if drop:
+        paper.pop("citation_history")
+    fast, full = _both(paper)
+    assert fast == full
+
+
+def _row(paper: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **{k: v for k, v in paper.items() if k not in ("citations", "recorded", "citation_history", "reading")},
+        "id": 1,
+        "category_id": 3,
+        "citation_count": paper["citations"],
+        "citations_fetched_at": "2024-05-01 10:00:00.000000",
+        "marked_recorded": paper["recorded"],
+        "position": 0,
+    }
+
+
+ALTERNATIVES: dict[str, list[Any]] = {  # cleaned values, as paper_diff gets them
+    "cite_key": [None, "He2016"],
+    "title": ["Deep  Residual Learning", "Another title"],
+    "year": [None, 2015],
+    "url": [None, "https://arxiv.org/abs/1512.03385v2", "https://arxiv.org/abs/1512.%30%33385"],
+    "description": [None, "Other"],
+    "s2_id": [None, "0" * 40],
+    "arxiv_id": [None, "1512.03385"],
+    "doi": [None, "10.1/x"],
+    "authors": [None, "K. He"],
+    "venue": [None, "ICCV"],
+    "publication_date": [None, "2016-06-28"],
+    "citations": [None, 0, 199999],
+    "citations_fetched_at": [
+        None,
+        "2024-05-01T10:00:00+00:00",
+        "2023-05-01T10:00:00+00:00",
+        "2025-05-01T10:00:00+00:00",
+    ],
+    "recorded": [None, False],
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    changes=st.lists(st.sampled_from(sorted(ALTERNATIVES)), max_size=3, unique=True).flatmap(
+        lambda names: st.fixed_dictionaries({n: st.sampled_from(ALTERNATIVES[n]) for n in names})
+    ),
+    category=st.sampled_from([3, 4, -1]),
+    markdown=st.booleans(),
+)
+def test_unchanged_papers_diff_as_field_by_field(changes: dict[str, Any], category: int, markdown: bool) -> None:
+    base = clean._clean_paper(_canonical(), SLUGS, LATEST)
+    row = _row(base)
+    paper = {**base, **changes}
+    carried = MARKDOWN_CARRIES if markdown else JSON_CARRIES
+    fast = diff.paper_diff(row, paper, carried, category)
+    full = diff._field_by_field(row, paper, carried, category)
+    assert fast == full
+    if not changes:
+        assert fast == ({} if category == 3 else {"category_id": category})
