@@ -16,6 +16,7 @@ title is another work carrying a wrong id: both are kept, the later without that
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -31,7 +32,10 @@ def title_form(title: Any) -> str | None:
     if not isinstance(title, str):
         return None
     folded = unicodedata.normalize("NFKD", title).casefold()
-    return "".join(ch for ch in folded if ch.isalnum()) or None
+    return _NOT_ALNUM_RE.sub("", folded) or None
+
+
+_NOT_ALNUM_RE = re.compile(r"[\W_]+")  # (what str.isalnum() refuses: \w is isalnum() and "_")
 
 
 def lenient_papers(

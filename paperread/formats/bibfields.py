@@ -11,11 +11,21 @@ import re
 
 from paperread.formats.latex import latex_to_text, latex_verbatim
 
+_AND_RE = r"\s+and\s+"
+# By separator: the separator alone, and with what it is not taken inside (braces, an escape).
+_SPLIT_RES = {
+    sep: (re.compile(sep, re.IGNORECASE | re.DOTALL), re.compile(r"\\.|[{}]|" + sep, re.IGNORECASE | re.DOTALL))
+    for sep in (_AND_RE, ",")
+}
+
 
 def _bib_split(value: str, separator: str) -> list[str]:
     """``value`` split at each match of the regex ``separator`` outside braces."""
+    alone, tokens = _SPLIT_RES[separator]
+    if "{" not in value and "}" not in value and "\\" not in value:  # (no brace or escape: every match splits)
+        return value.split(",") if separator == "," else alone.split(value)
     parts, depth, start = [], 0, 0
-    for match in re.finditer(r"\\.|[{}]|" + separator, value, re.IGNORECASE | re.DOTALL):
+    for match in tokens.finditer(value):
         token = match.group(0)
         if token == "{":
             depth += 1
@@ -31,7 +41,7 @@ def _bib_split(value: str, separator: str) -> list[str]:
 def bib_authors(value: str) -> str | None:
     """The names of an author field (split at each ``and`` outside braces), as "First Last"."""
     names = []
-    for name in _bib_split(value.strip(), r"\s+and\s+"):
+    for name in _bib_split(value.strip(), _AND_RE):
         parts = _bib_split(name, ",")  # "Last, First" or "Last, Jr, First" (a comma in braces is part of a name)
         plain = latex_to_text(" ".join([parts[-1], parts[0], *parts[1:-1]]) if len(parts) > 1 else name)
         if plain:
@@ -73,8 +83,10 @@ def bib_link(value: str) -> str | None:
     """A link as written: ``\\url{...}`` (and ``\\href{...}{...}``) unwrapped, escapes undone;
     one without a scheme (``www.jstor.org/stable/2394164``) taken as https. Anything else is
     handed on as written (two links, a space inside, ``ftp://``), to be left off with a warning."""
-    unwrapped = _URL_COMMAND_RE.sub(lambda m: m.group(1), value)
-    link = latex_verbatim(unwrapped).replace("%7B", "{").replace("%7D", "}")
+    unwrapped = _URL_COMMAND_RE.sub(lambda m: m.group(1), value) if "\\" in value else value
+    link = latex_verbatim(unwrapped)
+    if "%7" in link:
+        link = link.replace("%7B", "{").replace("%7D", "}")
     if not link:
         return None
     if "://" not in link and _HOST_PATH_RE.fullmatch(link):
@@ -117,7 +129,10 @@ def bib_arxiv(fields: dict[str, str]) -> str | None:
     for name in ("journal", "journaltitle", "volume", "number", "note", "howpublished", "eprint"):
         if name == "eprint" and kind and not kind.startswith("arxiv"):
             continue
-        found = _ARXIV_IN_TEXT_RE.search(latex_verbatim(fields.get(name, "")))
+        value = fields.get(name)
+        if not value:
+            continue
+        found = _ARXIV_IN_TEXT_RE.search(latex_verbatim(value))
         if found:
             return found.group(1)
     return None
@@ -128,6 +143,8 @@ def bib_venue(fields: dict[str, str]) -> str | None:
     biblatex's ``journaltitle``, or ``booktitle``."""
     for name in ("howpublished", "journal", "journaltitle", "booktitle"):
         value = fields.get(name, "")
+        if not value:
+            continue
         if name == "howpublished" and _URL_COMMAND_RE.fullmatch(value.strip()):
             continue
         text = latex_to_text(value)

@@ -58,6 +58,27 @@ _BIB_END_RE = {c: re.compile(r"\s*(,\s*)?" + re.escape(c)) for c in "})"}
 _BIB_KEY_RE = {c: re.compile(r"\s*([^,\s{}()]*)\s*(,|" + re.escape(c) + ")") for c in "})"}
 _BIB_CLOSE_RE = {c: re.compile(r"\s*" + re.escape(c)) for c in "})"}
 _BIB_COMMA_RE = re.compile(r"\s*,")
+# The field most entries are made of, read in one match: ``name = {text}`` (braces nested at most
+# twice), ``name = "text"`` or ``name = 2019``, then a comma or the entry's end; no ``#`` and no
+# @string name. Any other field (and one this reads differently) fails it: the general road
+# below reads it (``_bib_field_value``), so both give the same value. Possessive repeats over
+# alternatives that start with different characters: no backtracking, linear.
+_INNER0 = r"(?:[^{}\\]++|\\.)*+"
+_INNER1 = r"(?:[^{}\\]++|\\.|\{" + _INNER0 + r"\})*+"
+_INNER2 = r"(?:[^{}\\]++|\\.|\{" + _INNER1 + r"\})*+"
+_QUOTED = r'(?:[^"{}\\]++|\\.|\{' + _INNER1 + r"\})*+"
+_PLAIN_VALUE = r"(?:\{(" + _INNER2 + r')\}|"(' + _QUOTED + r')"|(\d++))'
+_PLAIN_FIELD = r"\s*([A-Za-z][\w\-:.]*)\s*=\s*" + _PLAIN_VALUE + r"\s*(?:,|(?=\{c}))"
+_BIB_PLAIN_FIELD_RE = {c: re.compile(_PLAIN_FIELD.replace("{c}", c), re.DOTALL) for c in "})"}
+# An entry's fields when every one is such a field, up to the entry's end (its fields are then
+# read by ``_BIB_PLAIN_FIELD_RE.findall`` in one call).
+_BIB_PLAIN_BODY_RE = {
+    c: re.compile(
+        r"(?:" + re.sub(r"\((?!\?)", "(?:", _PLAIN_FIELD.replace("{c}", c)) + r")*+\s*(?:,\s*)?" + re.escape(c),
+        re.DOTALL,
+    )
+    for c in "})"
+}
 
 
 def bib_entries(text: str, problems: list[Problem], lines: LineCounter | None = None) -> Iterator[_BibEntry]:
@@ -128,7 +149,20 @@ def _bib_entry_body(
     entry = _BibEntry(line, kind, key, {}, {})
     if key_match.group(2) == closer:
         return entry, pos
+    fields = entry.fields
+    body = _BIB_PLAIN_BODY_RE[closer].match(text, pos)
+    if body is not None:  # (most entries: each field read in C, none twice)
+        for name, braced, quoted, number in _BIB_PLAIN_FIELD_RE[closer].findall(text, pos, body.end()):
+            fields[name.lower()] = braced if braced else quoted if quoted else number
+        return entry, body.end()
+    plain_field = _BIB_PLAIN_FIELD_RE[closer].match
     while True:
+        plain = plain_field(text, pos)
+        if plain is not None:
+            name, braced, quoted, number = plain.groups()
+            fields[name.lower()] = braced if braced is not None else quoted if quoted is not None else number
+            pos = plain.end()
+            continue
         end = _BIB_END_RE[closer].match(text, pos)
         if end:
             return entry, end.end()

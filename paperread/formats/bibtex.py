@@ -140,7 +140,7 @@ def read_bibtex(text: str, source: str) -> Parsed:
     found = 0
     for entry in bib_entries(text, problems):
         found += 1
-        for name in _BIB_READ:
+        for name in _BIB_READ if entry.undefined else ():
             for word in entry.undefined.get(name, ()):
                 message = f"{name} uses @string '{word}', which is not defined: kept as the word"
                 problems.append(Problem("paper", entry.line, message, skipped=False))

@@ -170,7 +170,15 @@ def latex_to_text(value: str) -> str:
     ``~`` as a space, styling commands and protective braces dropped, whitespace collapsed.
     A command it does not know is kept as written (``\\foo{x}``). Math (``$\\sqrt{{s}_{NN}}$``) is
     kept as written, its braces and commands meaning something."""
+    if _LATEX_ACTIVE_RE.search(value) is None:  # (most values: only braces to drop, if any)
+        if "{" in value or "}" in value:
+            value = value.replace("{", "").replace("}", "")
+        return " ".join(value.split())
     return " ".join(_latex_plain(value).split())
+
+
+# What makes a value more than text and braces for latex_to_text: a command, a tie, math or a dash.
+_LATEX_ACTIVE_RE = re.compile(r"[\\~$]|--")
 
 
 def _latex_plain(value: str) -> str:
@@ -252,6 +260,9 @@ def _latex_accent(value: str, pos: int, accent: str) -> tuple[str, int]:
 def latex_verbatim(value: str) -> str:
     """An identifier or link as written: only escaped specials (and what ``latex_escape``
     writes) undone and braces dropped; no accents, dashes or ``~`` as a space."""
+
+    if "\\" not in value and "{" not in value and "}" not in value:  # (nothing to undo: most ids and links)
+        return " ".join(value.split())
 
     def plain(match: re.Match[str]) -> str:
         token = match.group(0)
