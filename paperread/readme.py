@@ -16,12 +16,15 @@ constants or the writer do not pay for it.
 
 from __future__ import annotations
 
+import io
 import re
+import shutil
+import tempfile
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 from paperread import mdtables, values
@@ -625,7 +628,17 @@ def _escape_heading(text: str) -> str:
 
 def _md_link(text: str, url: str) -> str:
     """``[text](url)`` with the URL checked and percent-encoded where markdown needs it."""
+    if _PLAIN_HTTP_URL_RE.fullmatch(url):  # (most links: nothing to check further or to encode)
+        return f"[{_escape(text)}]({url})"
     return f"[{_escape(text)}]({quote(values.check_http_url(url), safe=_URL_SAFE)})"
+
+
+# An http(s) link that ``values.check_http_url`` takes as it is (a plain host, no space or
+# control character) and ``quote(..., safe=_URL_SAFE)`` leaves as it is (only characters it
+# never encodes): written without either.
+_PLAIN_HTTP_URL_RE = re.compile(
+    r"https?://[A-Za-z0-9.\-]+(?::[0-9]{1,5})?(?:[/?#][A-Za-z0-9_.\-~" + re.escape(_URL_SAFE) + r"]*)?"
+)
 
 
 def _table_head(columns: tuple[str, ...]) -> list[str]:
@@ -637,9 +650,14 @@ def _row(cells: list[str]) -> str:
 
 
 def _s2_badge(s2_id: str) -> str:
-    api = quote(f"{_S2_API_PAPER}{values.normalize_s2_id(s2_id)}?fields=citationCount", safe="")
-    src = f"https://{_SHIELDS_HOST}/badge/dynamic/json?label=citation&query=citationCount&url={api}"
-    return f"[![citation]({src})]({_S2_PAGE}{s2_id.lower()})"
+    # (an id is 40 hex digits, which quote() leaves as they are: the rest is quoted once)
+    return f"[![citation]({_S2_BADGE_HEAD}{values.normalize_s2_id(s2_id)}{_S2_BADGE_TAIL})]({_S2_PAGE}{s2_id.lower()})"
+
+
+_S2_BADGE_HEAD = (
+    f"https://{_SHIELDS_HOST}/badge/dynamic/json?label=citation&query=citationCount&url={quote(_S2_API_PAPER, safe='')}"
+)
+_S2_BADGE_TAIL = quote("?fields=citationCount", safe="")
 
 
 def _video_badges(video: dict[str, Any]) -> str:
@@ -681,15 +699,17 @@ def _free_match(title: str, name: str, spans: list[tuple[int, int, str]]) -> tup
 
 
 class _NameForms:
-    """The folded names of all papers, made once per README on first need (not once per video)."""
+    """The folded names of all papers (given by their titles), made once per README on first
+    need (not once per video)."""
 
-    def __init__(self, papers: dict[str, dict[str, Any]]) -> None:
-        self._papers = papers
-        self._forms: set[str] | None = None
+    def __init__(self, titles: Iterable[str]) -> None:
+        self._titles: Iterable[str] | None = titles
+        self._forms: set[str] = set()
 
     def __contains__(self, form: object) -> bool:
-        if self._forms is None:
-            self._forms = {_name_form(p["title"]) for p in self._papers.values()}
+        if self._titles is not None:
+            self._forms = {_name_form(title) for title in self._titles}
+            self._titles = None
         return form in self._forms
 
 
@@ -721,7 +741,7 @@ def _video_title_cell(video: dict[str, Any], papers: dict[str, dict[str, Any]], 
     leading = ""
     targets = {values.normalize_url_for_match(t) for t in [s[2] for s in spans] + trailing}
     if link and link_form not in targets:
-        names = names if names is not None else _NameForms(papers)
+        names = names if names is not None else _NameForms(p["title"] for p in papers.values())
         if spans or _name_form(title) in names:
             leading = _md_link("", link)
         else:
@@ -794,18 +814,72 @@ def write_readme(catalog: dict[str, Any]) -> str:
     or paper it does not hold, or holds a link that is not http(s). A video's tie to a paper
     with neither URL nor Semantic Scholar id cannot be written: the format ties them by links.
     """
-    papers = _check_references(catalog)
-    videos = sorted(catalog["videos"], key=_video_date)
-    total, recorded = len(catalog["papers"]), sum(1 for p in catalog["papers"] if p["recorded"])
-    lines = [f"# {TITLE_HEADING}", "", f"## {VIDEOS_HEADING}", "", *_table_head(VIDEO_COLUMNS)]
-    names = _NameForms(papers)
-    lines += [_video_row(video, papers, names) for video in reversed(videos)]
-    lines += ["", f"## {PAPERS_HEADING}", "", f"总论文数 {total}，录制完成数 {recorded}", ""]
-    for category in catalog["categories"]:
-        lines += [f"### {_escape_heading(category['name'])}", "", *_table_head(PAPER_COLUMNS)]
-        lines += [_paper_row(p) for p in catalog["papers"] if p["category"] == category["slug"]]
-        lines.append("")
-    return "\n".join(lines)
+    _check_references(catalog)
+    by_category: dict[str, list[dict[str, Any]]] = {c["slug"]: [] for c in catalog["categories"]}
+    for paper in catalog["papers"]:
+        by_category[paper["category"]].append(paper)
+    grouped = (paper for c in catalog["categories"] for paper in by_category[c["slug"]])
+    out = io.StringIO()
+    write_readme_to(out, catalog["categories"], grouped, catalog["videos"])
+    return out.getvalue()
+
+
+def write_readme_to(
+    out: IO[str], categories: list[dict[str, Any]], papers: Iterable[dict[str, Any]], videos: list[dict[str, Any]]
+) -> tuple[int, int]:
+    """:func:`write_readme` written to ``out`` as the papers come (they come grouped by category,
+    in the categories' order): each papers-table row is written to a spool file as it is made and
+    copied after the videos and the counts, so a big catalog is never held whole (neither as
+    documents nor as text). Nothing reaches ``out`` before every row is made: an InputError
+    (a bad link...) leaves it untouched. Returns (papers, recorded)."""
+    ordered = sorted(videos, key=_video_date)
+    covered_keys = {key for video in videos for key in video["papers"]}
+    covered: dict[str, dict[str, Any]] = {}
+    titles: list[str] = []
+    total = recorded = 0
+    position = {c["slug"]: i for i, c in enumerate(categories)}
+    current = -1
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as spool:
+        chunk: list[str] = []
+        for paper in papers:
+            at = position.get(paper["category"])
+            if at is None:
+                raise InputError(
+                    f"paper '{paper['key']}' is in category '{paper['category']}' which the catalog does not list"
+                )
+            if at != current:
+                if at < current:
+                    raise ValueError("papers must come grouped by category, in the categories' order")
+                chunk += [_category_head(c) for c in categories[current + 1 : at + 1]]
+                current = at
+            chunk.append(_paper_row(paper) + "\n")
+            total += 1
+            recorded += bool(paper["recorded"])
+            titles.append(paper["title"])
+            if paper["key"] in covered_keys:
+                covered[paper["key"]] = {"title": paper["title"], "url": paper["url"], "s2_id": paper.get("s2_id")}
+            if len(chunk) >= 1000:
+                spool.write("".join(chunk))
+                chunk.clear()
+        chunk += [_category_head(c) for c in categories[current + 1 :]]
+        spool.write("".join(chunk))
+        for video in videos:
+            for key in video["papers"]:
+                if key not in covered:
+                    raise InputError(f"video '{video['title']}' covers paper '{key}' which the catalog does not hold")
+        names = _NameForms(titles)
+        head = [f"# {TITLE_HEADING}", "", f"## {VIDEOS_HEADING}", "", *_table_head(VIDEO_COLUMNS)]
+        head += [_video_row(video, covered, names) for video in reversed(ordered)]
+        head += ["", f"## {PAPERS_HEADING}", "", f"总论文数 {total}，录制完成数 {recorded}"]
+        spool.seek(0)
+        out.write("\n".join(head) + "\n")
+        shutil.copyfileobj(spool, out, 1 << 20)
+    return total, recorded
+
+
+def _category_head(category: dict[str, Any]) -> str:
+    """A category's heading and table head, after the blank line that ends what came before."""
+    return "\n".join(["", f"### {_escape_heading(category['name'])}", "", *_table_head(PAPER_COLUMNS), ""])
 
 
 def _video_date(video: dict[str, Any]) -> date:

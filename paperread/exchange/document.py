@@ -138,6 +138,12 @@ def _reading_by_paper(reader: Reader) -> dict[int, list[dict[str, Any]]]:
     return reading
 
 
+def document_videos(reader: Reader) -> list[dict[str, Any]]:
+    """The videos of the whole catalog as the document has them (``export markdown`` needs no more
+    of the document than these, the categories and the papers' rows)."""
+    return _videos(reader)
+
+
 def _videos(reader: Reader) -> list[dict[str, Any]]:
     from paperread import queries
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import IO, TYPE_CHECKING, Any
 
 from paperread.exchange.clean import Problem, clean_document
-from paperread.exchange.document import dump_document
+from paperread.exchange.document import document_videos
 from paperread.exchange.plan import MARKDOWN_CARRIES
 from paperread.formats.common import Parsed
 
@@ -31,8 +31,11 @@ def read_markdown(text: str, source: str) -> Parsed:
 
 
 def write_markdown(reader: Reader, out: IO[str]) -> dict[str, int]:
-    from paperread.readme import write_readme
+    """The README, its papers streamed from the catalog (``readme.write_readme_to``)."""
+    from paperread import queries
+    from paperread.readme import write_readme_to
 
-    doc = dump_document(reader)
-    out.write(write_readme(doc))
-    return {"categories": len(doc["categories"]), "papers": len(doc["papers"]), "videos": len(doc["videos"])}
+    categories = [{"slug": c["slug"], "name": c["name"]} for c in queries.export_categories(reader)]
+    videos = document_videos(reader)
+    total, _ = write_readme_to(out, categories, queries.export_papers(reader), videos)  # (the rows as they are)
+    return {"categories": len(categories), "papers": total, "videos": len(videos)}
