@@ -60,6 +60,8 @@ def cells_written(line: str) -> int:
     inner = line.strip()
     inner = inner[1:] if inner.startswith("|") else inner
     inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
+    if "\\" not in inner:  # (no escape: every pipe separates)
+        return inner.count("|") + 1
     return len(_CELL_SEP_RE.split(inner))
 
 
@@ -304,15 +306,17 @@ class Inline:
 _TEXT = r"[^\\&<>\[\]!*_`\n]"
 # An address markdown-it keeps as written (its normalizeLink changes nothing in it): http(s),
 # then the characters mdurl does not encode, or a valid percent-escape; no ';' (so no entity).
-_DEST = r"https?://(?:[A-Za-z0-9\-._~:/?#@!$'*+,=&]|%[0-9A-Fa-f]{2})+"
+_DEST = r"https?://(?:[A-Za-z0-9\-._~:/?#@!$'*+,=&]++|%[0-9A-Fa-f]{2})++"
+# (Possessive repeats: what follows each, ")" or "]", is a character the repeat never takes, so
+# giving any back could not make a match; they only spare the engine its backtracking stack.)
 _INLINE_RE = re.compile(
-    rf"""(?P<text>(?:{_TEXT}|!(?!\[))+)
+    rf"""(?P<text>(?:{_TEXT}++|!(?!\[))++)
     |\\(?P<esc>[!-/:-@\[-`{{-~])
     |&(?P<ent>amp|lt|gt|quot);
     |(?P<br><br(?:\ ?/)?>)
-    |\[!\[(?:{_TEXT})*\]\((?P<lisrc>{_DEST})\)\]\((?P<lihref>{_DEST})\)
-    |!\[(?:{_TEXT})*\]\((?P<src>{_DEST})\)
-    |\[(?P<label>(?:{_TEXT})*)\]\((?P<href>{_DEST})\)""",
+    |\[!\[{_TEXT}*+\]\((?P<lisrc>{_DEST})\)\]\((?P<lihref>{_DEST})\)
+    |!\[{_TEXT}*+\]\((?P<src>{_DEST})\)
+    |\[(?P<label>{_TEXT}*+)\]\((?P<href>{_DEST})\)""",
     re.VERBOSE,
 )
 _ENTITY = {"amp": "&", "lt": "<", "gt": ">", "quot": '"'}

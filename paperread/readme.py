@@ -199,6 +199,8 @@ class _CellReader:
         self._md: Any = None
 
     def __call__(self, content: str) -> _Cell:
+        if _PLAIN_CELL_RE.fullmatch(content):  # (plain text: what mdtables.inline gives it, without the walk)
+            return _Cell(content)
         fast = mdtables.inline(content)
         if fast is not None:
             return _Cell(fast.text, [_Link(values.readable_url(href), text) for href, text in fast.links], fast.images)
@@ -208,6 +210,11 @@ class _CellReader:
             self._md = MarkdownIt("commonmark").disable("text_join")
         tokens = self._md.parseInline(content, self._env)
         return _cell(tokens[0].children or [] if tokens else [])
+
+
+# A cell with no character inline Markdown reads (mdtables' plain text, but for a "!" before "["):
+# its text is itself, with no link or image.
+_PLAIN_CELL_RE = re.compile(r"[^\\&<>\[\]!*_`\n]*")
 
 
 def _tables(text: str) -> list[_Table]:
@@ -322,10 +329,11 @@ def _http_links(cell: _Cell) -> list[_Link]:
     """Links to documents (http or https); in-page anchors and other schemes are not."""
     kept = []
     for link in cell.links:
-        try:
-            link.href = values.check_http_url(link.href)
-        except InputError:
-            continue
+        if not _PLAIN_HTTP_URL_RE.fullmatch(link.href):  # (else check_http_url keeps it as it is)
+            try:
+                link.href = values.check_http_url(link.href)
+            except InputError:
+                continue
         kept.append(link)
     return kept
 
@@ -438,28 +446,69 @@ def _paper_key(paper: dict[str, Any], position: int, taken: set[str]) -> str:
 
 
 class _PaperIndex:
-    """Finds the papers a video's link points at: by link target, then by link text."""
+    """Finds the papers a video's link points at: by link target, then by link text. Each index
+    is made on its first use (a README without videos makes neither)."""
 
     def __init__(self, papers: list[dict[str, Any]]) -> None:
-        self._by_target: dict[str, list[str]] = {}
-        self._by_name: dict[str, list[str]] = {}
-        for paper in papers:
-            if paper["url"]:
-                self._add(self._by_target, values.normalize_url_for_match(paper["url"]), paper)
-            if paper["s2_id"]:
-                self._add(self._by_target, f"s2:{paper['s2_id']}", paper)
-            self._add(self._by_name, _name_form(paper["title"]), paper)
+        self._papers = papers
+        self._by_target: dict[str, list[str]] | None = None
+        self._by_name: dict[str, list[str]] | None = None
 
     @staticmethod
     def _add(index: dict[str, list[str]], form: str, paper: dict[str, Any]) -> None:
         index.setdefault(form, []).append(paper["key"])
 
+    def _targets(self) -> dict[str, list[str]]:
+        if self._by_target is None:
+            self._by_target = {}
+            for paper in self._papers:
+                if paper["url"]:
+                    self._add(self._by_target, _paper_url_form(paper), paper)
+                if paper["s2_id"]:
+                    self._add(self._by_target, f"s2:{paper['s2_id']}", paper)
+        return self._by_target
+
+    def _names(self) -> dict[str, list[str]]:
+        if self._by_name is None:
+            self._by_name = {}
+            for paper in self._papers:
+                self._add(self._by_name, _name_form(paper["title"]), paper)
+        return self._by_name
+
     def covered(self, link: _Link) -> list[str]:
         s2_id = _s2_id_from_url(link.href)
-        target = f"s2:{s2_id}" if s2_id else values.normalize_url_for_match(link.href)
-        if target in self._by_target:
-            return self._by_target[target]
-        return self._by_name.get(_name_form(link.text), []) if link.text else []
+        target = f"s2:{s2_id}" if s2_id else _url_form(link.href)
+        targets = self._targets()
+        if target in targets:
+            return targets[target]
+        return self._names().get(_name_form(link.text), []) if link.text else []
+
+
+def _paper_url_form(paper: dict[str, Any]) -> str:
+    """``values.normalize_url_for_match`` of a paper's link as ``_read_paper`` read it: an arXiv
+    link's form is the id read from it then (the link is already in readable form, stripped)."""
+    url = paper["url"]
+    if paper["arxiv_id"] and "%" not in url and url == url.strip():
+        return f"arxiv:{paper['arxiv_id']}"  # (= arxiv_id_from_url(url), which _read_paper stored)
+    return _url_form(url)
+
+
+# A link ``values.normalize_url_for_match`` takes apart with urlsplit and nothing else: http(s),
+# a host of letters, digits, dots and dashes (no user, port or brackets), printable ASCII after it,
+# no '%' (nothing to decode) and no arXiv (no id to read). Its form: host lowercased without
+# "www.", the path without its final "/", the query; no scheme, no fragment.
+_SIMPLE_URL_RE = re.compile(
+    r"https?://([A-Za-z0-9.\-]+)(/[\x21\x22\x24\x26-\x3e\x40-\x7e]*)?(\?[\x21\x22\x24\x26-\x7e]*)?(#[\x21-\x7e]*)?"
+)
+
+
+def _url_form(url: str) -> str:
+    """``values.normalize_url_for_match(url)``, without urlsplit for a simple link."""
+    simple = _SIMPLE_URL_RE.fullmatch(url)
+    if simple is None or "arxiv.org" in url.lower():
+        return values.normalize_url_for_match(url)
+    host, path, query = simple.group(1).lower().removeprefix("www."), simple.group(2) or "", simple.group(3) or ""
+    return host + path.rstrip("/") + (query if len(query) > 1 else "")
 
 
 def _read_video(table: _Table, cells: list[_Cell], index: _PaperIndex) -> dict[str, Any]:

@@ -25,6 +25,8 @@ _BIB_AND_RE = re.compile(r"\s+and\s+", re.IGNORECASE)
 def _bib_title(title: str) -> str:
     """The title escaped, each word with a capital letter in braces so styles keep its case;
     math kept from a BibTeX file (``$\\sqrt{s}$``) written as it is, so LaTeX renders it again."""
+    if "$" not in title:  # (no math: the title escaped, its words with a capital braced)
+        return _brace_capitals(latex_escape(title))
     out: list[str] = []
     pos = 0
     for start, end in [*math_spans(title), (len(title), len(title))]:
@@ -37,6 +39,17 @@ def _bib_title(title: str) -> str:
         out.append(lead + words + gap + title[start:end])
         pos = end
     return "".join(out).strip()
+
+
+_ASCII_CAPITAL_WORD_RE = re.compile(r"(?<![^ ])[^ ]*[A-Z][^ ]*")
+
+
+def _brace_capitals(escaped: str) -> str:
+    """Each word (between single spaces: ``latex_escape`` wrote them) with a capital letter in braces
+    (escaping adds none: a word of the escaped text has one when the word written had one)."""
+    if escaped.isascii():
+        return _ASCII_CAPITAL_WORD_RE.sub(r"{\g<0>}", escaped)
+    return " ".join("{" + w + "}" if any(ch.isupper() for ch in w) else w for w in escaped.split(" "))
 
 
 def split_authors(authors: str | None) -> list[str]:

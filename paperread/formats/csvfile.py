@@ -36,8 +36,13 @@ def _csv_flag(text: str) -> bool:
     raise InputError(f"recorded '{text}' is not true or false")
 
 
+_COUNT_DIGITS = len(str(limits.COUNT_MAX))
+
+
 def _csv_count(text: str, what: str) -> int | None:
     """A count cell: digits (',' and '_' between groups allowed), 0 to ``limits.COUNT_MAX``."""
+    if text.isdigit() and text.isascii() and len(text) < _COUNT_DIGITS:  # (most cells: a small count, as it is)
+        return int(text)
     stripped = text.strip().replace(",", "").replace("_", "")
     if not stripped:
         return None
@@ -205,11 +210,27 @@ def read_csv(text: str, source: str) -> Parsed:
     categories = Categories()
     papers: list[dict[str, Any]] = []
     lines: list[int] = []
+    plain_columns = [
+        (name, columns.get(name))
+        for name in (
+            "key",
+            "cite_key",
+            "title",
+            "url",
+            "s2_id",
+            "arxiv_id",
+            "doi",
+            "authors",
+            "venue",
+            "year",
+            "description",
+        )
+    ]  # fmt: skip  (each a text, stripped, or None)
     last = (source_lines.offset, source_lines.count + 1)  # where the last record read starts
     while True:
         start_offset, start = source_lines.offset, source_lines.count + 1
         try:
-            cells = [unguard(cell) for cell in next(rows)]  # the export's formula guard taken off
+            cells = next(rows)
         except StopIteration:
             break
         except csv.Error as error:  # a field over csv's size limit: skip the whole record
@@ -217,6 +238,8 @@ def read_csv(text: str, source: str) -> Parsed:
             problems.append(Problem("paper", start, f"row skipped: {error}"))
             continue
         last = (start_offset, start)
+        if "'" in "".join(cells):  # the export's formula guard taken off (no quote: nothing to take)
+            cells = [unguard(cell) for cell in cells]
         if not any(c.strip() for c in cells):
             continue
         if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
@@ -227,10 +250,11 @@ def read_csv(text: str, source: str) -> Parsed:
             index = columns.get(name)
             return cells[index] if index is not None and index < len(cells) else None
 
-        paper: dict[str, Any] = {name: (cell(name) or "").strip() or None for name in (
-            "key", "cite_key", "title", "url", "s2_id", "arxiv_id", "doi", "authors", "venue", "year",
-        )}  # fmt: skip
-        paper["description"] = (cell("description") or "").strip() or None
+        width = len(cells)
+        paper: dict[str, Any] = {
+            name: (cells[index].strip() or None) if index is not None and index < width else None
+            for name, index in plain_columns
+        }
         full_names = (cell("full_names") or "").strip()
         if full_names:
             paper["authors"] = full_names

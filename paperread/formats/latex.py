@@ -24,7 +24,12 @@ def latex_escape(text: str) -> str:
     the field's own braces stay balanced), ``--`` kept from becoming a dash (``-{}-``),
     everything else (UTF-8) as it is. ``latex_to_text`` reads it back."""
     one_line = " ".join(text.split())
+    if _ESCAPE_NEEDED_RE.search(one_line) is None:  # (most text: nothing to escape)
+        return one_line
     return _DOUBLE_HYPHEN_RE.sub("-{}", _LATEX_SPECIAL_RE.sub(lambda m: _LATEX_SPECIAL[m.group(0)], one_line))
+
+
+_ESCAPE_NEEDED_RE = re.compile(r"[\\{}%$&#_^~]|--")
 
 
 _BALANCE_RES = {"}": re.compile(r"[\\{}]"), '"': re.compile(r'[\\{}"]')}
