@@ -38,8 +38,14 @@ def _bib_split(value: str, separator: str) -> list[str]:
     return parts
 
 
+_AUTHORS_ACTIVE_RE = re.compile(r"[\\{}~$,]|--")
+
+
 def bib_authors(value: str) -> str | None:
     """The names of an author field (split at each ``and`` outside braces), as "First Last"."""
+    if _AUTHORS_ACTIVE_RE.search(value) is None:  # (no brace, command, comma, tie, math or dash: plain names)
+        plain_names = (" ".join(name.split()) for name in _SPLIT_RES[_AND_RE][0].split(value.strip()))
+        return ", ".join(name for name in plain_names if name) or None
     names = []
     for name in _bib_split(value.strip(), _AND_RE):
         parts = _bib_split(name, ",")  # "Last, First" or "Last, Jr, First" (a comma in braces is part of a name)
