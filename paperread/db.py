@@ -19,6 +19,7 @@ from paperread.errors import DatabaseError
 # tests/test_migrations.py keeps this in step with migrations/versions.
 KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
 SCHEMA_HEAD = KNOWN_REVISIONS[-1]
+REVISION_SQL = "SELECT version_num FROM alembic_version"  # a catalog's schema revision
 
 BUSY_TIMEOUT_MS = 10_000
 _SQLITE_MAGIC = b"SQLite format 3\x00"

@@ -21,6 +21,7 @@ from paperread import figures
 from paperread.config import Target
 from paperread.db import (
     BUSY_TIMEOUT_MS,
+    REVISION_SQL,
     SCHEMA_HEAD,
     add_functions,
     check_server_revision,
@@ -53,12 +54,15 @@ def _count_commit(_conn: Connection) -> None:
     COMMITS += 1
 
 
-def make_engine(target: Target, *, ping: bool = False) -> Engine:
+def make_engine(target: Target, *, ping: bool = False, lean: bool = False) -> Engine:
     """An engine with paperread's connection rules. ``ping``: test a pooled connection before
     each use (one round trip each; for a job that holds its engine for minutes).
 
     SQLite: WAL, foreign keys, a busy timeout, and ``BEGIN IMMEDIATE`` for every
     transaction, so two writers queue on the lock instead of one failing half-way.
+
+    PostgreSQL with ``lean`` (a single write's session, ``session_on``): no round trip of its
+    own before the write's first statement (see ``_lean_postgresql``).
     """
     if target.sqlite_path is None:
         try:
@@ -83,6 +87,8 @@ def make_engine(target: Target, *, ping: bool = False) -> Engine:
                 hint="use postgresql+psycopg://user:password@host:port/database",
             ) from None
         event.listen(engine, "commit", _count_commit)
+        if lean:
+            _lean_postgresql(engine)
         return engine
     # check_same_thread=False: a bulk load hands its connection to a background thread for
     # one statement while it waits (exchange.bulk.SearchFill); never two threads at once.
@@ -105,6 +111,104 @@ def make_engine(target: Target, *, ping: bool = False) -> Engine:
 
     event.listen(engine, "commit", _count_commit)
     return engine
+
+
+def _lean_postgresql(engine: Engine) -> None:
+    """Cut a PostgreSQL write's round trips before its first statement (from 8 to 0).
+
+    - SQLAlchemy's first connect asks the server four questions, one round trip each, in a
+      transaction of their own (BEGIN ... ROLLBACK: six trips): the server's version, the
+      default schema, the isolation level and ``standard_conforming_strings``. The server
+      already reported its version and ``standard_conforming_strings`` at startup (libpq
+      keeps them: ``ConnectionInfo.parameter_status``); a write session reflects nothing, so
+      the default schema is not needed, and it never changes the isolation level, so the
+      server's default (READ COMMITTED) is only recorded. The dialect's own ``initialize``
+      still runs, with those four answered from the startup.
+    - psycopg sends ``BEGIN`` on its own before a transaction's first statement (one more
+      trip), and the schema-version check was one more. Here the connection is in autocommit
+      and paperread begins the transaction itself, as on SQLite: ``BEGIN``, the version check
+      (when ``session_on`` asks for it: ``info["check_revision"]``) and the transaction's first
+      statement go in one pipeline, one round trip; the version is looked at before that
+      statement's result is. COMMIT and ROLLBACK are psycopg's (they look at the server's
+      transaction status, not at autocommit).
+
+    ``tests/test_round_trips.py`` counts the trips each write sends, so a SQLAlchemy that
+    asks again is noticed.
+    """
+    dialect: Any = engine.dialect
+
+    def startup(connection: Connection) -> Any:
+        return connection.connection.dbapi_connection.info  # type: ignore[union-attr]
+
+    def server_version(connection: Connection) -> tuple[int, ...]:
+        number = startup(connection).server_version  # e.g. 150020 (15.20), 90624 (9.6.24)
+        return (number // 10000, number % 10000) if number >= 100000 else (number // 10000, number // 100 % 100)
+
+    def backslash_escapes(connection: Connection) -> None:
+        dialect._backslash_escapes = startup(connection).parameter_status("standard_conforming_strings") == b"off"
+
+    dialect._get_server_version_info = server_version
+    dialect._get_default_schema_name = lambda _connection: None
+    dialect.get_default_isolation_level = lambda _dbapi_conn: "READ COMMITTED"
+    dialect._set_backslash_escapes = backslash_escapes
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.autocommit = True  # we issue BEGIN ourselves
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.info["begin_pending"] = True
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _ended(conn: Connection) -> None:
+        conn.info.pop("begin_pending", None)
+        conn.info.pop("check_revision", None)
+
+    def ride(cursor: Any, context: Any, execute: Any) -> bool | None:
+        info = context.root_connection.info
+        begin = info.pop("begin_pending", False)
+        target = info.pop("check_revision", None)
+        if not begin and target is None:
+            return None  # SQLAlchemy executes it as usual
+        import psycopg
+
+        raw = cursor.connection
+        revision = raw.cursor()
+        failure: psycopg.Error | None = None
+        try:
+            with raw.pipeline():  # one Sync at its end: one round trip
+                if begin:
+                    raw.execute("BEGIN")
+                if target is not None:
+                    revision.execute(REVISION_SQL)
+                execute()
+        except psycopg.Error as exc:  # the first that failed; those after it did not run
+            failure = exc
+        if target is not None:
+            try:
+                rows = revision.fetchall()
+            except psycopg.Error:
+                rows = None
+            if rows is None and not isinstance(failure, psycopg.errors.UndefinedTable):
+                raise failure or DatabaseError(f"cannot read the schema version of '{target.display}'")
+            check_server_revision(target, rows[0][0] if rows else None)  # none: no paperread schema
+        if failure is not None:
+            raise failure
+        return True
+
+    @event.listens_for(engine, "do_execute")
+    def _do_execute(cursor: Any, statement: str, parameters: Any, context: Any) -> bool | None:
+        return ride(cursor, context, lambda: cursor.execute(statement, parameters))
+
+    @event.listens_for(engine, "do_execute_no_params")
+    def _do_execute_no_params(cursor: Any, statement: str, context: Any) -> bool | None:
+        return ride(cursor, context, lambda: cursor.execute(statement))
+
+    @event.listens_for(engine, "do_executemany")
+    def _do_executemany(cursor: Any, statement: str, parameters: Any, context: Any) -> bool | None:
+        return ride(cursor, context, lambda: cursor.executemany(statement, parameters))
 
 
 @contextmanager
@@ -167,13 +271,17 @@ def transaction(target: Target, *, schema_lock: bool = False) -> Iterator[Connec
 def session_on(target: Target) -> Iterator[Session]:
     """A Session for one write: one transaction, committed only if all went well, with
     failures made readable. The catalog must be current (``opening.open_write_session``
-    prepares a SQLite file first); a server database's version is checked here."""
-    engine = make_engine(target)
+    prepares a SQLite file first); a server database's version is checked here, in the
+    same round trip as the transaction's BEGIN."""
+    engine = make_engine(target, lean=True)
     try:
         with write_session(engine) as session:
-            if target.sqlite_path is None:  # the version, first in the write's own transaction
-                check_server_revision(target, _server_revision(session.connection()))
+            if target.sqlite_path is None:  # the version: with the write's first statement
+                conn = session.connection()
+                conn.info["check_revision"] = target
             yield session
+            if target.sqlite_path is None and conn.info.pop("check_revision", None) is not None:
+                check_server_revision(target, _server_revision(conn))  # the write sent nothing
     except OperationalError as exc:
         raise DatabaseError(f"cannot write to '{target.display}': {target.scrub(_first_line(exc.orig))}") from None
     except IntegrityError as exc:
@@ -194,7 +302,7 @@ def _server_revision(conn: Connection) -> str | None:
     """The schema revision of a server database in one statement (None: no paperread schema);
     a missing table aborts the transaction, which the caller then ends with an error."""
     try:
-        return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        return conn.exec_driver_sql(REVISION_SQL).scalar()
     except ProgrammingError as exc:
         if getattr(exc.orig, "sqlstate", None) == "42P01":  # undefined_table
             return None
@@ -354,13 +462,14 @@ def revision_on(conn: Connection) -> str | None:
 
 
 class ConnectionReader:
-    """The Reader protocol over a SQLAlchemy connection (PostgreSQL, or tests on SQLite)."""
-
-    pipelines = False
+    """The Reader protocol over a SQLAlchemy connection (PostgreSQL, or tests on SQLite). On
+    PostgreSQL, ``many`` sends its statements together, in one round trip, as ``pgread`` does
+    (on the connection's own psycopg connection, in its transaction)."""
 
     def __init__(self, conn: Connection, owner: Engine | None = None) -> None:
         self.conn = conn
         self.dialect = conn.dialect.name
+        self.pipelines = conn.dialect.driver == "psycopg"
         self._owner = owner
 
     def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -368,7 +477,18 @@ class ConnectionReader:
         return [dict(row._mapping) for row in result] if result.returns_rows else []
 
     def many(self, statements: Sequence[tuple[str, Mapping[str, Any] | None]]) -> list[list[dict[str, Any]]]:
-        return [self.rows(sql, params) for sql, params in statements]
+        batch = list(statements)
+        if not self.pipelines or len(batch) < 2:
+            return [self.rows(sql, params) for sql, params in batch]
+        from paperread.pgread import together
+
+        raw = self.conn.connection.dbapi_connection
+        results, failure = together(raw, batch)  # type: ignore[arg-type]
+        if failure is not None:  # as SQLAlchemy would have raised it (OperationalError, ...)
+            import psycopg
+
+            raise DBAPIError.instance(batch[0][0], None, failure, psycopg.Error) from failure
+        return [rows or [] for rows in results]
 
     def stream(self, sql: str, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
         result = self.conn.execution_options(stream_results=True, yield_per=1000).execute(text(sql), dict(params or {}))

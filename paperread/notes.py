@@ -13,21 +13,21 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import and_
+from sqlmodel import Session, col, select
 
-from paperread import gate, queries, reader_state
-from paperread.engine import session_reader
+from paperread import gate, reader_state, store
 from paperread.errors import ConflictError
 from paperread.models import Reading, Video, VideoNote, Watched, utcnow
 
 _UNSET: Any = object()
 
 
-def _video(session: Session, name: str) -> Video:
-    found = queries.resolve_video(session_reader(session), name)
-    video = session.get(Video, found["id"], with_for_update=True)
-    assert video is not None
-    return video
+def _video_row(session: Session, name: str, user: str) -> tuple[Video, VideoNote | None]:
+    """The video ``name`` names (locked) and the user's note row on it, in one statement."""
+    return store._video_with(
+        session, name, VideoNote, and_(col(VideoNote.video_id) == col(Video.id), col(VideoNote.user_name) == user)
+    )
 
 
 def _row(session: Session, video_id: int, user: str) -> VideoNote | None:
@@ -46,8 +46,7 @@ def video_summary(video: Video) -> dict[str, Any]:
 
 def video_note_of(session: Session, name: str, *, user: str) -> tuple[dict[str, Any], str | None]:
     """(the video named, the user's note on it or None)."""
-    video = _video(session, name)
-    row = _row(session, int(video.id or 0), user)
+    video, row = _video_row(session, name, user)
     return video_summary(video), row.note if row else None
 
 
@@ -71,16 +70,16 @@ def set_video_note(
     text: str | None,
     append: bool = False,
     expected: Any = _UNSET,
-) -> bool:
+) -> tuple[dict[str, Any], bool]:
     """Replace (or append to) a reader's Markdown note on a video; '' or None clears it.
 
     ``expected`` is the note as the caller last saw it (before an editor ran): when the stored
-    note differs, ConflictError and nothing is written. Returns whether the note changed.
+    note differs, ConflictError and nothing is written. Returns the video (``video_summary``)
+    and whether the note changed.
     """
     text = gate.note(text)
-    video = _video(session, name)
+    video, row = _video_row(session, name, user)
     video_id = int(video.id or 0)
-    row = _row(session, video_id, user)
     current = row.note if row else None
     if expected is not _UNSET and (current or None) != (expected or None):
         raise ConflictError(
@@ -89,9 +88,9 @@ def set_video_note(
         )
     new = reader_state.next_note(current, text, append=append)
     if (new or None) == (current or None):
-        return False
+        return video_summary(video), False
     _store(session, video_id, user, row, new)
-    return True
+    return video_summary(video), True
 
 
 def write_notes(

@@ -29,12 +29,11 @@ import psycopg
 from psycopg.rows import dict_row
 
 from paperread.config import Target
-from paperread.db import check_server_revision
+from paperread.db import REVISION_SQL, check_server_revision
 from paperread.errors import DatabaseError
 
 CONNECT_TIMEOUT_S = 10
 STREAM_ROWS = 1000  # rows a streamed statement fetches at a time
-_REVISION_SQL = "SELECT version_num FROM alembic_version"
 
 # ``:name`` as SQLAlchemy's text() reads it (not ``::type``, not ``\:``), for psycopg's ``%(name)s``.
 _PARAM_RE = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
@@ -119,26 +118,12 @@ class PgReader:
         batch = list(statements)
         target, self._unchecked = self._unchecked, None
         if target is not None:
-            batch.insert(0, (_REVISION_SQL, None))
+            batch.insert(0, (REVISION_SQL, None))
         if not batch:
             return []
         if target is None and len(batch) == 1:
             return [self._fetch(self.conn.execute(psycopg_sql(batch[0][0]), batch[0][1] or {}))]
-        cursors: list[psycopg.Cursor[dict[str, Any]]] = []
-        failure: psycopg.Error | None = None
-        try:
-            with self.conn.pipeline():  # one Sync at its end: one round trip for the batch
-                for sql, params in batch:
-                    cursors.append(self.conn.cursor())
-                    cursors[-1].execute(psycopg_sql(sql), params or {})
-        except psycopg.Error as exc:  # the first statement that failed; those after it did not run
-            failure = exc
-        results: list[list[dict[str, Any]] | None] = []
-        for cur in cursors:
-            try:
-                results.append(self._fetch(cur))
-            except psycopg.Error:
-                results.append(None)
+        results, failure = together(self.conn, batch)
         if target is not None:
             revision = results.pop(0)
             if revision is None and not isinstance(failure, psycopg.errors.UndefinedTable):
@@ -170,6 +155,30 @@ class PgReader:
     @staticmethod
     def _fetch(cur: psycopg.Cursor[dict[str, Any]]) -> list[dict[str, Any]]:
         return cur.fetchall() if cur.description is not None else []
+
+
+def together(
+    conn: psycopg.Connection[Any], batch: Sequence[tuple[str, Mapping[str, Any] | None]]
+) -> tuple[list[list[dict[str, Any]] | None], psycopg.Error | None]:
+    """Statements sent in one pipeline (one Sync at its end: one round trip): the rows of each
+    (as dicts; None for one that did not run) and the first error (those after it did not run).
+    Also used by the write road on its own connection (``engine.ConnectionReader``)."""
+    cursors: list[psycopg.Cursor[dict[str, Any]]] = []
+    failure: psycopg.Error | None = None
+    try:
+        with conn.pipeline():
+            for sql, params in batch:
+                cursors.append(conn.cursor(row_factory=dict_row))
+                cursors[-1].execute(psycopg_sql(sql), params or {})
+    except psycopg.Error as exc:
+        failure = exc
+    results: list[list[dict[str, Any]] | None] = []
+    for cur in cursors:
+        try:
+            results.append(PgReader._fetch(cur))
+        except psycopg.Error:
+            results.append(None)
+    return results, failure
 
 
 def open_pg_reader(target: Target) -> PgReader:

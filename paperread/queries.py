@@ -564,38 +564,52 @@ def videos(reader: Reader, *, category: str | None = None, user: str | None = No
 
 def video(reader: Reader, video_id: int) -> dict[str, Any]:
     """One video, shaped like a row of ``videos``, with the papers it covers."""
-    row = _video(
-        reader.rows(
-            f"""SELECT v.id, v.date, v.title, v.duration_seconds, v.bilibili, v.youtube, v.zhihu, v.link,
-                       {VIEW_COLUMNS}
-               FROM video v {VIEW_JOINS} WHERE v.id = :id""",
-            {"id": video_id},
-        )[0]
+    found, papers = reader.many(
+        [
+            (
+                f"""SELECT v.id, v.date, v.title, v.duration_seconds, v.bilibili, v.youtube, v.zhihu, v.link,
+                           {VIEW_COLUMNS}
+                   FROM video v {VIEW_JOINS} WHERE v.id = :id""",
+                {"id": video_id},
+            ),
+            (
+                """SELECT p.key, p.title FROM video_paper vp JOIN paper p ON p.id = vp.paper_id
+                   WHERE vp.video_id = :id ORDER BY vp.position, p.key""",
+                {"id": video_id},
+            ),
+        ]
     )
-    row["papers"] = reader.rows(
-        """SELECT p.key, p.title FROM video_paper vp JOIN paper p ON p.id = vp.paper_id
-           WHERE vp.video_id = :id ORDER BY vp.position, p.key""",
-        {"id": video_id},
-    )
+    row = _video(found[0])
+    row["papers"] = papers
     return row
+
+
+_VIDEO_HINT = "name a video by the id 'paperread videos' shows, or by its bilibili BV id"
+
+
+def video_name(name: str) -> tuple[str, Any]:
+    """How ``name`` names a video: ("id", its id) or ("bilibili", its BV id); InputError if neither."""
+    from paperread.values import parse_bilibili
+
+    wanted = name.strip()
+    if wanted.isascii() and wanted.isdigit():
+        return "id", int(wanted)
+    try:
+        return "bilibili", parse_bilibili(wanted)
+    except InputError:
+        raise InputError(f"video '{name}' is neither a video id nor a bilibili BV id", hint=_VIDEO_HINT) from None
+
+
+def no_video(name: str) -> NotFoundError:
+    return NotFoundError(f"no video matches '{name}'", hint=_VIDEO_HINT)
 
 
 def resolve_video(reader: Reader, name: str) -> dict[str, Any]:
     """A video named by its id (as ``videos`` shows it) or its bilibili BV id or link."""
-    from paperread.values import parse_bilibili
-
-    wanted = name.strip()
-    hint = "name a video by the id 'paperread videos' shows, or by its bilibili BV id"
-    if wanted.isascii() and wanted.isdigit():
-        rows = reader.rows("SELECT id, title FROM video WHERE id = :v", {"v": int(wanted)})
-    else:
-        try:
-            bv = parse_bilibili(wanted)
-        except InputError:
-            raise InputError(f"video '{name}' is neither a video id nor a bilibili BV id", hint=hint) from None
-        rows = reader.rows("SELECT id, title FROM video WHERE bilibili = :v", {"v": bv})
+    column, value = video_name(name)
+    rows = reader.rows(f"SELECT id, title FROM video WHERE {column} = :v", {"v": value})
     if not rows:
-        raise NotFoundError(f"no video matches '{name}'", hint=hint)
+        raise no_video(name)
     return rows[0]
 
 

@@ -8,18 +8,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import and_
+from sqlmodel import Session, col
 
 from paperread import gate, store
 from paperread.errors import ConflictError, InputError
-from paperread.models import Paper, Reading, Watched, utcnow
+from paperread.models import Paper, Reading, Video, Watched, utcnow
 from paperread.values import READ_STATUSES
 
 _UNSET: Any = object()
 
 
-def _reading(session: Session, paper: Paper, user: str) -> Reading | None:
-    return session.exec(select(Reading).where(Reading.user_name == user, Reading.paper_id == paper.id)).first()
+def _paper_reading(session: Session, name: str, user: str) -> tuple[Paper, Reading | None]:
+    """The paper ``name`` names (locked) and the user's row on it, in one statement."""
+    return store._paper_with(
+        session, name, Reading, and_(col(Reading.paper_id) == col(Paper.id), col(Reading.user_name) == user)
+    )
 
 
 def _save_reading(session: Session, row: Reading) -> None:
@@ -47,8 +51,8 @@ def set_status(
     if date is not None and status != "read":
         raise InputError(f"date '{date}' goes with 'read' only")
     when = store.parse_read_date(date) if status == "read" else None
-    paper = store._paper(session, name)
-    row = _reading(session, paper, user) or Reading(user_name=user, paper_id=paper.id)  # type: ignore[arg-type]
+    paper, found = _paper_reading(session, name, user)
+    row = found or Reading(user_name=user, paper_id=paper.id)  # type: ignore[arg-type]
     before = row.status
     summary = {"key": paper.key, "title": paper.title, "before": before, "status": status}
     if status == "read":
@@ -72,8 +76,7 @@ def set_status(
 
 def note_of(session: Session, name: str, *, user: str) -> tuple[str, str | None]:
     """(paper key, the user's note or None)."""
-    paper = store._paper(session, name)
-    row = _reading(session, paper, user)
+    paper, row = _paper_reading(session, name, user)
     return paper.key, row.note if row else None
 
 
@@ -101,15 +104,15 @@ def set_note(
     text: str | None,
     append: bool = False,
     expected: Any = _UNSET,
-) -> bool:
+) -> tuple[str, bool]:
     """Replace (or append to) a reader's Markdown note on a paper; '' or None clears it.
 
     ``expected`` is the note as the caller last saw it (e.g. before an editor ran): if the
-    stored note differs, ConflictError and nothing is written. Returns whether it changed.
+    stored note differs, ConflictError and nothing is written. Returns the paper's key and
+    whether the note changed.
     """
     text = gate.note(text)
-    paper = store._paper(session, name)
-    row = _reading(session, paper, user)
+    paper, row = _paper_reading(session, name, user)
     current = row.note if row else None
     if expected is not _UNSET and (current or None) != (expected or None):
         raise ConflictError(
@@ -118,17 +121,18 @@ def set_note(
         )
     new = next_note(current, text, append=append)
     if (new or None) == (current or None):
-        return False
+        return paper.key, False
     row = row or Reading(user_name=user, paper_id=paper.id)  # type: ignore[arg-type]
     row.note = new
     _save_reading(session, row)
-    return True
+    return paper.key, True
 
 
 def set_watched(session: Session, name: str, *, user: str, watched: bool = True) -> dict[str, Any]:
     """Mark a video watched (or not) by a reader; returns the video and whether it changed."""
-    video = store._video(session, name)
-    row = session.get(Watched, (user, video.id))
+    video, row = store._video_with(
+        session, name, Watched, and_(col(Watched.video_id) == col(Video.id), col(Watched.user_name) == user)
+    )
     summary = {**store._video_summary(video), "watched": watched, "changed": (row is None) == watched}
     if watched and row is None:
         session.add(Watched(user_name=user, video_id=video.id, watched_at=utcnow()))  # type: ignore[arg-type]

@@ -102,10 +102,34 @@ class VideoFields:
 
 
 def _paper(session: Session, name: str) -> Paper:
-    found = queries.resolve_paper(session_reader(session), name)
-    paper = session.get(Paper, found["id"], with_for_update=True)
-    assert paper is not None
-    return paper
+    return _paper_with(session, name)[0]
+
+
+def _paper_with(session: Session, name: str, joined: Any = None, on: Any = None) -> tuple[Paper, Any]:
+    """The paper ``name`` names, locked (PostgreSQL) until the transaction ends, with the row
+    of the model ``joined`` that ``on`` matches (None: none; ``joined`` None: no such row).
+
+    A paper named by its key (the usual case) takes one statement, its row included; any
+    other name is resolved first as the read commands resolve it (``queries.resolve_paper``,
+    which tries the key first too, so the answer is the same)."""
+    key = name.strip().lower()
+    found = _locked(session, Paper, Paper.key == key, joined, on) if key else None
+    if found is None:
+        paper_id = queries.resolve_paper(session_reader(session), name)["id"]
+        found = _locked(session, Paper, Paper.id == paper_id, joined, on)
+    assert found is not None
+    return found
+
+
+def _locked(session: Session, model: Any, where: Any, joined: Any = None, on: Any = None) -> tuple[Any, Any] | None:
+    """(the ``model`` row ``where`` finds, locked FOR UPDATE, and its ``joined`` row or None),
+    read afresh, in one statement; None when there is no such row."""
+    stmt = select(model) if joined is None else select(model, joined).outerjoin(joined, on)
+    stmt = stmt.where(where).with_for_update(of=model).execution_options(populate_existing=True)
+    row = session.exec(stmt).first()
+    if row is None:
+        return None
+    return (row, None) if joined is None else (row[0], row[1])
 
 
 def _papers(session: Session, names: Sequence[str]) -> list[Paper]:
@@ -119,11 +143,18 @@ def _papers(session: Session, names: Sequence[str]) -> list[Paper]:
 
 
 def _video(session: Session, name: str) -> Video:
-    found = queries.resolve_video(session_reader(session), name)
-    # Locked (PostgreSQL) like a paper: edits of one video by two people queue up.
-    video = session.get(Video, found["id"], with_for_update=True)
-    assert video is not None
-    return video
+    return _video_with(session, name)[0]
+
+
+def _video_with(session: Session, name: str, joined: Any = None, on: Any = None) -> tuple[Video, Any]:
+    """The video ``name`` names (its id, or its bilibili BV id), locked (PostgreSQL) like a paper,
+    so that edits of one video by two people queue up; with ``joined`` as ``_paper_with``. One
+    statement."""
+    column, value = queries.video_name(name)
+    found = _locked(session, Video, getattr(Video, column) == value, joined, on)
+    if found is None:
+        raise queries.no_video(name)
+    return found
 
 
 def row_id(row: Any) -> int:
@@ -387,8 +418,9 @@ def _check_bilibili(session: Session, bilibili: Any, *, other_than: int | None =
         )
 
 
-def _link(session: Session, video: Video, papers: Sequence[Paper]) -> None:
-    start = _next_position(session, VideoPaper.position, VideoPaper.video_id == video.id)
+def _link(session: Session, video: Video, papers: Sequence[Paper], *, new: bool = False) -> None:
+    """``papers`` covered by ``video`` after those it covers (``new``: none; nothing to ask)."""
+    start = 0 if new else _next_position(session, VideoPaper.position, VideoPaper.video_id == video.id)
     for i, paper in enumerate(papers):
         session.add(VideoPaper(video_id=video.id, paper_id=paper.id, position=start + i))  # type: ignore[arg-type]
         _touch(paper)
@@ -420,7 +452,7 @@ def add_video(
     video = Video(date=day, created_at=utcnow(), **fields.changes())
     session.add(video)
     session.flush()
-    _link(session, video, covered)
+    _link(session, video, covered, new=True)
     session.flush()
     return video
 

@@ -17,6 +17,7 @@ import pytest
 
 from paperread import queries
 from paperread.config import resolve_target
+from paperread.db import SCHEMA_HEAD
 from paperread.engine import open_server_reader
 from paperread.pgread import PgReader, open_pg_reader, psycopg_sql
 from tests.conftest import Cli
@@ -83,6 +84,81 @@ def test_schema_check_rides_along_with_the_first_query(pg_catalog_url: str, prox
         assert result.stdout == ""
         assert "behind this paperread" in result.stderr
         assert _query_trips(proxy) == 1, (args, proxy.counts.messages)
+
+
+# (command, what it says, round trips it may take after connecting): the numbers README.md's
+# group section gives. A single-paper write is one transaction: BEGIN, the schema-version
+# check and the lookup of the paper (or video) by key (or id), with the user's own row on it,
+# go in one round trip; then each statement that writes; then COMMIT.
+WRITES = [
+    (["read", "resnet"], "'resnet' is read", 3),
+    (["read", "resnet", "--date", "2024-05-01"], "'resnet' is read", 3),
+    (["reading", "vgg"], "'vgg' is being read", 3),
+    (["note", "resnet", "--append", "see section 4"], "saved your note on 'resnet'", 3),
+    (["note", "resnet", "--text", "a new note"], "saved your note on 'resnet'", 3),
+    (["note", "--video", "1", "--append", "good"], "saved your note on video 1", 3),
+    (["watched", "1"], "video 1 ", 3),
+    (["edit", "resnet", "--description", "Residual nets"], "changed 'resnet': description", 4),
+    (["mark-recorded", "vit", "--title", "ViT read", "--date", "2026-01-01"], "covering vit", 6),
+    # a paper named by something other than its key: the ways of naming it, in one more round
+    # trip, then the paper locked by its id
+    (["read", "1512.03385"], "'resnet' is read", 5),
+]
+
+
+@pytest.mark.parametrize(("args", "says", "most"), WRITES, ids=[" ".join(a) for a, _, _ in WRITES])
+def test_single_paper_writes_take_few_round_trips(pg_catalog_url: str, proxy: LatencyProxy, args, says, most) -> None:
+    proxy.counts.reset()
+    result = Cli(proxy.url_for(pg_catalog_url)).ok(*args)
+    assert says in result.stdout + result.stderr
+    assert 1 <= _query_trips(proxy) <= most, proxy.counts.messages
+    assert proxy.counts.messages.count("Q") == 1, proxy.counts.messages  # COMMIT: one transaction
+
+
+def test_unread_and_unwatched_take_as_few(pg_catalog_url: str, proxy: LatencyProxy) -> None:
+    cli = Cli(proxy.url_for(pg_catalog_url))
+    cli.ok("read", "resnet")
+    cli.ok("watched", "2")
+    for args, says in ((["unread", "resnet"], "'resnet' is unread"), (["watched", "2", "--undo"], "is not watched")):
+        proxy.counts.reset()
+        result = cli.ok(*args)
+        assert says in result.stdout + result.stderr
+        assert _query_trips(proxy) <= 3, proxy.counts.messages
+    cli.ok("read", "resnet")
+    proxy.counts.reset()  # nothing to change: the lookup, then the COMMIT of nothing
+    result = cli.ok("read", "resnet")
+    assert "was already read" in result.stdout + result.stderr
+    assert _query_trips(proxy) == 2, proxy.counts.messages
+
+
+def test_a_write_to_a_catalog_behind_is_refused_in_its_first_round_trip(
+    pg_catalog_url: str, proxy: LatencyProxy
+) -> None:
+    """The version check rides with the write's first statement; nothing is written."""
+    with _raw(pg_catalog_url) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0002'")
+    for args in (
+        ["read", "resnet"],
+        ["watched", "1"],
+        ["note", "vgg", "--append", "x"],
+        ["edit", "vgg", "--year", "1999"],
+    ):
+        proxy.counts.reset()
+        result = Cli(proxy.url_for(pg_catalog_url))(*args)
+        assert result.exit_code == 1, result.output
+        assert "behind this paperread" in result.stderr
+        assert _query_trips(proxy) <= 2, (args, proxy.counts.messages)  # the check, then ROLLBACK
+    with _raw(pg_catalog_url) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = %s", (SCHEMA_HEAD,))
+        assert conn.execute("SELECT count(*) FROM reading").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM watched").fetchone()[0] == 0
+        assert conn.execute("SELECT year FROM paper WHERE key = 'vgg'").fetchone()[0] != 1999
+
+
+def test_a_write_to_a_database_without_a_catalog_is_named(pg_url: str) -> None:
+    result = Cli(pg_url)("read", "resnet")
+    assert result.exit_code == 1
+    assert "holds no paperread catalog yet" in result.stderr
 
 
 def test_a_database_without_a_catalog_is_named(pg_url: str) -> None:

@@ -159,8 +159,7 @@ def note(
     assert paper is not None
     if text is not None or append is not None:
         with writer(ctx) as session:
-            key, _ = reader_state.note_of(session, paper, user=user)
-            changed = reader_state.set_note(
+            key, changed = reader_state.set_note(
                 session, paper, user=user, text=append if append is not None else text, append=append is not None
             )
         _noted(f"'{key}'", changed, cleared=text is not None and not text.strip())
@@ -180,7 +179,7 @@ def note(
                 raise _PaperGone(
                     f"paper '{key}' was removed or renamed while its note was being edited; nothing was written"
                 )
-            changed = reader_state.set_note(session, key, user=user, text=after, expected=before)
+            _, changed = reader_state.set_note(session, key, user=user, text=after, expected=before)
     _noted(f"'{key}'", changed, cleared=not after.strip())
 
 
@@ -190,8 +189,7 @@ def _video_note(ctx: typer.Context, video: str, *, user: str, text: str | None, 
 
     if text is not None or append is not None:
         with writer(ctx) as session:
-            found, _ = notes.video_note_of(session, video, user=user)
-            changed = notes.set_video_note(
+            found, changed = notes.set_video_note(
                 session, video, user=user, text=append if append is not None else text, append=append is not None
             )
         _noted(_video_name(found), changed, cleared=text is not None and not text.strip())
@@ -208,7 +206,7 @@ def _video_note(ctx: typer.Context, video: str, *, user: str, text: str | None, 
             output.message(f"your note on {shown} is unchanged; nothing written")
             return
         with writer(ctx) as session:
-            changed = notes.set_video_note(session, video_id, user=user, text=after, expected=before)
+            _, changed = notes.set_video_note(session, video_id, user=user, text=after, expected=before)
     _noted(shown, changed, cleared=not after.strip())
 
 
