@@ -136,6 +136,7 @@ def _lean_postgresql(engine: Engine) -> None:
     asks again is noticed.
     """
     dialect: Any = engine.dialect
+    dialect.paperread_lean = True  # (lock_ahead)
 
     def startup(connection: Connection) -> Any:
         return connection.connection.dbapi_connection.info  # type: ignore[union-attr]
@@ -163,14 +164,15 @@ def _lean_postgresql(engine: Engine) -> None:
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
     def _ended(conn: Connection) -> None:
-        conn.info.pop("begin_pending", None)
-        conn.info.pop("check_revision", None)
+        for name in ("begin_pending", "check_revision", "ahead"):
+            conn.info.pop(name, None)
 
     def ride(cursor: Any, context: Any, execute: Any) -> bool | None:
         info = context.root_connection.info
         begin = info.pop("begin_pending", False)
         target = info.pop("check_revision", None)
-        if not begin and target is None:
+        ahead = info.pop("ahead", [])
+        if not begin and target is None and not ahead:
             return None  # SQLAlchemy executes it as usual
         import psycopg
 
@@ -183,6 +185,8 @@ def _lean_postgresql(engine: Engine) -> None:
                     raw.execute("BEGIN")
                 if target is not None:
                     revision.execute(REVISION_SQL)
+                for sql, params in ahead:  # run, in order, before the statement: e.g. a row lock
+                    raw.cursor().execute(sql, params)
                 execute()
         except psycopg.Error as exc:  # the first that failed; those after it did not run
             failure = exc
@@ -209,6 +213,22 @@ def _lean_postgresql(engine: Engine) -> None:
     @event.listens_for(engine, "do_executemany")
     def _do_executemany(cursor: Any, statement: str, parameters: Any, context: Any) -> bool | None:
         return ride(cursor, context, lambda: cursor.executemany(statement, parameters))
+
+
+def lock_ahead(session: Session, statement: Any) -> None:
+    """Run ``statement`` (a SELECT ... FOR UPDATE) before the session's next statement, so that
+    the next one reads what the lock's holder committed (in READ COMMITTED each statement sees
+    the data committed when it starts; the rows a statement locks are read afresh, the others
+    it joins are not). On a lean PostgreSQL engine both go in one round trip; on another
+    PostgreSQL engine the lock is taken now; SQLite's BEGIN IMMEDIATE already serialises writers."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        return
+    if not getattr(conn.dialect, "paperread_lean", False):  # not a lean engine: a round trip of its own
+        conn.execute(statement)
+        return
+    compiled = statement.compile(dialect=conn.dialect)
+    conn.info.setdefault("ahead", []).append((str(compiled), compiled.params))
 
 
 @contextmanager

@@ -29,7 +29,7 @@ from sqlalchemy import delete, func, text
 from sqlmodel import Session, col, select
 
 from paperread import gate, locks, queries, values
-from paperread.engine import session_reader
+from paperread.engine import lock_ahead, session_reader
 from paperread.errors import ConflictError, InputError
 from paperread.models import Category, Paper, Video, VideoPaper, utcnow
 
@@ -123,7 +123,12 @@ def _paper_with(session: Session, name: str, joined: Any = None, on: Any = None)
 
 def _locked(session: Session, model: Any, where: Any, joined: Any = None, on: Any = None) -> tuple[Any, Any] | None:
     """(the ``model`` row ``where`` finds, locked FOR UPDATE, and its ``joined`` row or None),
-    read afresh, in one statement; None when there is no such row."""
+    read afresh; None when there is no such row. One statement, and with ``joined`` on
+    PostgreSQL the lock taken just before it, in the same round trip: a joined row another
+    writer of the locked row committed meanwhile (the same user's note, appended by another
+    command) is seen, not the one from before the wait."""
+    if joined is not None:
+        lock_ahead(session, select(col(model.id)).where(where).with_for_update())
     stmt = select(model) if joined is None else select(model, joined).outerjoin(joined, on)
     stmt = stmt.where(where).with_for_update(of=model).execution_options(populate_existing=True)
     row = session.exec(stmt).first()
