@@ -119,6 +119,7 @@ spent["total"] = total
 spent["wall"] = time.perf_counter() - t_start_wall
 spent["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 spent["peaks"] = peaks
+spent["source"] = __import__("paperread").__file__
 print(json.dumps(spent), file=sys.__stderr__)
 """
 
@@ -153,7 +154,7 @@ def env_for(src: Path | None) -> dict[str, str]:
 
 
 def cli(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "paperread", *args], env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "paperread", *args], env=env, check=True, capture_output=True, cwd=WORK)
 
 
 def remove_db(path: Path) -> None:
@@ -200,7 +201,8 @@ def run_once(scenario: str, files: dict[str, Path], src: Path | None, profile: b
     code = CHILD.replace("{profile!r}", repr(profile)).replace("{db!r}", repr(str(db)))
     code = code.replace("{file!r}", repr(str(file)))
     with tempfile.TemporaryFile() as err:
-        proc = subprocess.run([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL, stderr=err)
+        # (cwd: not a source tree, which ``-c`` would put first on sys.path)
+        proc = subprocess.run([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL, stderr=err, cwd=WORK)
         err.seek(0)
         text = err.read().decode("utf-8", "replace")
     if proc.returncode:
@@ -209,7 +211,10 @@ def run_once(scenario: str, files: dict[str, Path], src: Path | None, profile: b
         print(text, file=sys.stderr)
     elif os.environ.get("PHASES_PEAKS"):
         print(text.strip().splitlines()[-1], file=sys.stderr)
-    return json.loads(text.strip().splitlines()[-1])
+    result = json.loads(text.strip().splitlines()[-1])
+    if not result.pop("source").startswith(str(src if src is not None else ROOT)):
+        sys.exit(f"{scenario}: paperread was not imported from {src or ROOT}")
+    return result
 
 
 def main() -> int:

@@ -101,6 +101,10 @@ ODD = st.one_of(
     st.just([]),
     st.just({}),
     st.just([{"count": 1}]),
+    st.just([{"count": True, "fetched_at": "2024-01-01T00:00:00+00:00"}]),
+    st.just([{"count": 3, "fetched_at": "2024-02-30T00:00:00+00:00"}]),
+    st.just([{"count": None, "fetched_at": "2024-01-01T00:00:00.000001+00:00"}, {"count": -1, "fetched_at": None}]),
+    st.just([{"count": 7, "fetched_at": "2024-01-01T00:00:00+01:00"}]),
     st.just([{"user": "ann", "status": None, "note": None}]),
     st.just("2016-02-30"),
     st.just("2024-05-01T10:00:00.000000+00:00"),
@@ -179,3 +183,79 @@ def test_unchanged_papers_diff_as_field_by_field(changes: dict[str, Any], catego
     assert fast == full
     if not changes:
         assert fast == ({} if category == 3 else {"category_id": category})
+
+
+POINT = st.fixed_dictionaries(
+    {},
+    optional={
+        "count": st.sampled_from([None, 0, 5, -1, True, 2.0, 10**12, "3"]),
+        "fetched_at": st.sampled_from(
+            [
+                None,
+                "",
+                "2024-01-01T00:00:00+00:00",
+                "2024-01-01T00:00:00.000001+00:00",
+                "2024-01-01T00:00:00.000000+00:00",
+                "2024-02-30T00:00:00+00:00",
+                "2024-01-01T01:00:00+01:00",
+                "2024-01-01 00:00:00",
+                5,
+            ]
+        ),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(points=st.lists(POINT, max_size=3))
+def test_history_points_take_the_fast_road_to_the_same_values(points: list[dict[str, Any]]) -> None:
+    def run(entries: list[Any]) -> Any:
+        try:
+            return clean._clean_history(entries)
+        except InputError as error:
+            return ("error", error.message)
+
+    assert run([dict(p) for p in points]) == run([_Full(p) for p in points])
+
+
+def test_paper_rows_made_as_tuples_are_the_rows_made_as_dicts() -> None:
+    """The bulk load's raw road (papers and citation history as tuples) inserts what the dict road would."""
+    import datetime as dt
+
+    from bench.synth import make_document
+    from paperread.exchange import bulk, sql
+
+    doc, problems = clean.clean_document(make_document(500, seed=11))
+    assert not problems
+    doc["papers"][3]["publication_date"] = dt.date(2020, 1, 2)  # a date object, as a document may hold
+    at = dt.datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=dt.UTC)
+    ids = {"category": 4, "paper": 10, "video": 7}
+
+    def rows(raw: bool, name: str = "paper") -> list[dict[str, Any]]:
+        plan = sql.insert_plan(sql.tables()[name], bulk._rows(doc, ids, at, raw=raw)[name], raw=True)
+        assert plan is not None
+        statement, data = plan
+        names = [name.strip('"') for name in statement.split("(")[1].split(")")[0].split(", ")]
+        return [dict(zip(names, row)) for row in data]
+
+    assert rows(True) == rows(False)
+    assert rows(True, "citation_history") == rows(False, "citation_history") != []
+    assert any(row["marked_recorded"] for row in rows(True)) and rows(True)[3]["publication_date"] == "2020-01-02"
+
+
+def test_a_snapshot_sharing_the_files_values_holds_the_same_rows(builtin_db: Any) -> None:
+    from paperread.db import SqliteReader, connect_sqlite
+    from paperread.exchange.snapshot import read_snapshot
+
+    doc, _ = clean.clean_document(builtin_document())
+    share = {p["key"]: dict(p) for p in doc["papers"]}
+    share["resnet"]["title"] = "Another title"  # a value that differs is not shared
+    reader = SqliteReader(connect_sqlite(builtin_db))
+    try:
+        plain = read_snapshot(reader, history=True)
+        lean = read_snapshot(reader, history=True, share=share)
+    finally:
+        reader.close()
+    assert lean == plain and len(lean.papers) == 90
+    row = next(r for r in lean.papers.values() if r["key"] == "resnet")
+    assert row["title"] != "Another title" and row["key"] is share["resnet"]["key"]

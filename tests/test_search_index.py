@@ -118,6 +118,43 @@ def test_bulk_loads_build_an_index_that_passes_fts5s_integrity_check(tmp_path: P
         assert _found(tmp_path / "import.db", needle) == _expected(fields, needle) != set()
 
 
+def test_an_import_updating_many_titles_keeps_the_index_in_step(tmp_path: Path) -> None:
+    """Past ``sql.FTS_ONE_BY_ONE`` updated papers, the index is updated in two statements
+    instead of by the trigger: it must hold the new text and not the old, and the trigger is back."""
+    from bench.synth import make_document
+    from paperread.exchange.sql import FTS_ONE_BY_ONE
+
+    doc = make_document(1_000, seed=5)
+    db = tmp_path / "c.db"
+    source = tmp_path / "a.json"
+    source.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    Cli(db).ok("init", "--empty")
+    Cli(db).ok("import", str(source))
+    changed = 0
+    for i, paper in enumerate(doc["papers"]):
+        if i % 4 == 0:
+            paper["title"] = f"Qzvq renamed {i}"
+            changed += 1
+        elif i % 4 == 1:
+            paper["description"] = f"wxyq described {i}"
+            changed += 1
+    assert changed >= FTS_ONE_BY_ONE
+    source.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    report = json.loads(Cli(db).ok("import", str(source), "--json").stdout)
+    assert report["papers"]["updated"] == changed
+    with sqlite3.connect(db) as conn:
+        conn.execute("INSERT INTO paper_fts(paper_fts, rank) VALUES ('integrity-check', 1)")  # raises if not
+        triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        assert {"paper_fts_ai", "paper_fts_ad", "paper_fts_au"} <= triggers
+        assert conn.execute("SELECT name FROM sqlite_temp_master").fetchall() == []
+    Cli(db).ok("db", "check")
+    fields = _fields(db)
+    for needle in ("qzvq renamed", "wxyq described", "renamed 12", doc["papers"][2]["title"][:12]):
+        assert _found(db, needle) == _expected(fields, needle) != set()
+    Cli(db).ok("edit", doc["papers"][0]["key"], "--title", "Edited after the import")  # the trigger works again
+    assert _found(db, "Edited after the import") == {doc["papers"][0]["key"]}
+
+
 def test_db_check_finds_a_search_index_out_of_step(builtin_db: Path) -> None:
     with sqlite3.connect(builtin_db) as conn:
         conn.execute("DROP TRIGGER paper_fts_au")

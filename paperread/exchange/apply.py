@@ -63,7 +63,9 @@ def _papers(
 ) -> Ids:
     bumped = {c.ref: _paper_columns(c.fields, category) for c in changes["update"] if not c.moved_only}
     moved = {c.ref: _paper_columns(c.fields, category) for c in changes["update"] if c.moved_only}
-    sql.update_many(conn, table, bumped, also={"updated_at": at, "version": table.c.version + 1})
+    searched = [ref for ref, columns in bumped.items() if not sql.SEARCHED.isdisjoint(columns)]
+    with sql.fts_updates_deferred(conn, searched):
+        sql.update_many(conn, table, bumped, also={"updated_at": at, "version": table.c.version + 1})
     sql.update_many(conn, table, moved)
     rows = [
         {

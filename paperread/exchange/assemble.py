@@ -109,6 +109,8 @@ def plan_positions(
     moved: dict[int, int] = {}
     for cat, refs in in_file.items():
         here = members.get(cat, [])
+        if refs == here:  # the file lists this category's papers as they are: nothing moves
+            continue
         if place is not None:
             moved.update(order.positions(place(here, refs, papers.claimed.__contains__), here, paper_at))
         else:

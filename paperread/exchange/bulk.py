@@ -205,7 +205,33 @@ def _paper_rows(doc: dict[str, Any], ids: dict[str, int], cat_ids: dict[str, int
         yield row
 
 
-def _rows(doc: dict[str, Any], ids: dict[str, int], at: dt.datetime) -> dict[str, Iterable[dict[str, Any]]]:
+def _paper_tuples(doc: dict[str, Any], ids: dict[str, int], cat_ids: dict[str, int], at: dt.datetime) -> sql.Tuples:
+    """``_paper_rows`` as the sqlite3 driver takes them (``sql.sqlite_raw``): tuples in
+    ``sql.PAPER_COLUMNS`` order with SQLite's text for dates and times, made straight from the
+    document (no dict a paper: a third of the time of making 100,000 rows)."""
+    covered = {key for video in doc.get("videos", []) for key in video.get("papers", [])}
+    stamp, now = sql.sqlite_stamp, sql.sqlite_stamp(at)
+
+    def made() -> Iterator[tuple[Any, ...]]:
+        positions: dict[str, int] = {}
+        for i, p in enumerate(doc["papers"], ids["paper"]):
+            category = p["category"]
+            position = positions[category] = positions.get(category, -1) + 1
+            day = p.get("publication_date")
+            yield (
+                i, p["key"], p.get("cite_key"), p["title"], p.get("year"), cat_ids[category], p.get("url"),
+                p.get("description"), p.get("s2_id"), p.get("arxiv_id"), p.get("doi"), p.get("authors"),
+                p.get("venue"), day if day is None or isinstance(day, str) else day.isoformat(),
+                bool(p.get("recorded")) and p["key"] not in covered, p.get("citations"),
+                stamp(p.get("citations_fetched_at")), position, now, now, 1,
+            )  # fmt: skip
+
+    return sql.Tuples(("id", *sql.PAPER_COLUMNS), made())
+
+
+def _rows(
+    doc: dict[str, Any], ids: dict[str, int], at: dt.datetime, raw: bool = False
+) -> dict[str, Iterable[dict[str, Any]] | sql.Tuples]:
     """Every row of the document by table, with the ids they will have: made one at a time as
     each table's are taken (a big document's rows are never all held as dicts at once)."""
     categories, papers, videos = doc["categories"], doc["papers"], doc.get("videos", [])
@@ -217,11 +243,22 @@ def _rows(doc: dict[str, Any], ids: dict[str, int], at: dt.datetime) -> dict[str
             {"id": cat_ids[c["slug"]], "slug": c["slug"], "name": c["name"], "position": i}
             for i, c in enumerate(categories)
         ),
-        "paper": _paper_rows(doc, ids, cat_ids, at),
+        "paper": _paper_tuples(doc, ids, cat_ids, at) if raw else _paper_rows(doc, ids, cat_ids, at),
         "citation_history": (
-            {"paper_id": paper_ids[p["key"]], "citations": h["count"], "fetched_at": h["fetched_at"]}
-            for p in papers
-            for h in p.get("citation_history") or []
+            sql.Tuples(
+                ("paper_id", "citations", "fetched_at"),
+                (
+                    (paper_ids[p["key"]], h["count"], sql.sqlite_stamp(h["fetched_at"]))
+                    for p in papers
+                    for h in p.get("citation_history") or []
+                ),
+            )
+            if raw
+            else (
+                {"paper_id": paper_ids[p["key"]], "citations": h["count"], "fetched_at": h["fetched_at"]}
+                for p in papers
+                for h in p.get("citation_history") or []
+            )
         ),
         "reading": (sql.reading_row(r, paper_ids[p["key"]], at) for p in papers for r in p.get("reading") or []),
         "video": ({"id": video_id, **sql.video_row(v, at)} for video_id, v in zip(video_ids, videos)),
@@ -264,7 +301,7 @@ def load_document(
         fill = SearchFill(conn, [sql.search_body(p) for p in doc["papers"]] if conn.dialect.name == "sqlite" else [])
     raw, table = sql.sqlite_raw(conn), sql.tables()
     try:  # no SQL in this block: the connection is the fill's
-        rows = _rows(doc, fill.ids, sql.now())
+        rows = _rows(doc, fill.ids, sql.now(), raw=raw)
         prepared = {name: sql.insert_plan(table[name], batch, raw=raw) for name, batch in rows.items()}
         del rows
         if phase is not None:  # built beside the cleaning and planning: what is left of it, waited for

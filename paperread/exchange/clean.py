@@ -295,6 +295,20 @@ def _clean_reading(entries: Any) -> list[dict[str, Any]]:
 def _clean_history(entries: Any) -> list[dict[str, Any]]:
     history = []
     for h in _list(entries, "citation_history"):
+        if type(h) is dict:  # a point as an export writes it: taken as it is (a real moment, checked)
+            count, stamp = h.get("count"), h.get("fetched_at")
+            if (
+                (count is None or (type(count) is int and 0 <= count <= limits.COUNT_MAX))
+                and type(stamp) is str
+                and _STAMP_RE.fullmatch(stamp)
+            ):
+                try:
+                    dt.datetime.fromisoformat(stamp)
+                except ValueError:
+                    pass
+                else:
+                    history.append({"count": count, "fetched_at": stamp})
+                    continue
         if not isinstance(h, dict):
             raise InputError("a citation_history entry is not an object")
         stamp = _stamp(h.get("fetched_at"), "fetched_at")
@@ -308,19 +322,7 @@ _PAPER_FIELDS = itemgetter(
     "key", "title", "year", "category", "url", "description", "s2_id", "arxiv_id", "doi", "authors", "venue",
     "publication_date", "recorded", "citations", "citations_fetched_at", "citation_history", "reading",
 )  # fmt: skip
-_TEXT_LIMITS = (gate.LIMITS["description"], gate.LIMITS["authors"], gate.LIMITS["venue"])
-
-
-def _plain_text(value: Any, limit: int) -> bool:
-    """Whether optional text is already as ``_text`` would give it (None, or text it keeps as is)."""
-    return value is None or (
-        type(value) is str
-        and value != ""
-        and value.isprintable()
-        and len(value) <= limit
-        and not value[0].isspace()
-        and not value[-1].isspace()
-    )
+_DESCRIPTION_MAX, _AUTHORS_MAX, _VENUE_MAX = (gate.LIMITS[name] for name in ("description", "authors", "venue"))
 
 
 def _fast_paper(p: dict[str, Any], slugs: set[str], latest: int) -> dict[str, Any] | None:
@@ -347,9 +349,39 @@ def _fast_paper(p: dict[str, Any], slugs: set[str], latest: int) -> dict[str, An
         and not title[-1].isspace()
         and (year is None or (type(year) is int and values.EARLIEST_YEAR <= year <= latest))
         and (url is None or (type(url) is str and len(url) <= _LINK_MAX and _URL_FAST_RE.fullmatch(url)))
-        and _plain_text(description, _TEXT_LIMITS[0])
-        and _plain_text(authors, _TEXT_LIMITS[1])
-        and _plain_text(venue, _TEXT_LIMITS[2])
+        and (
+            description is None
+            or (
+                type(description) is str
+                and description
+                and len(description) <= _DESCRIPTION_MAX
+                and description.isprintable()
+                and not description[0].isspace()
+                and not description[-1].isspace()
+            )
+        )
+        and (
+            authors is None
+            or (
+                type(authors) is str
+                and authors
+                and len(authors) <= _AUTHORS_MAX
+                and authors.isprintable()
+                and not authors[0].isspace()
+                and not authors[-1].isspace()
+            )
+        )
+        and (
+            venue is None
+            or (
+                type(venue) is str
+                and venue
+                and len(venue) <= _VENUE_MAX
+                and venue.isprintable()
+                and not venue[0].isspace()
+                and not venue[-1].isspace()
+            )
+        )
         and (s2 is None or (type(s2) is str and _S2_RE.fullmatch(s2)))
         and (arxiv is None or (type(arxiv) is str and _ARXIV_FAST_RE.fullmatch(arxiv)))
         and (

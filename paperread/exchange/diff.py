@@ -140,6 +140,8 @@ def keep_ids_unique(
     papers = list(new)
     problems: list[Problem] = []
     for name in ("arxiv_id", "doi"):
+        if all(update.get(name) is None for update in kept.values()) and all(p[name] is None for p in papers):
+            continue  # nothing gives this id to any paper: nothing to check
         holder: dict[str, str] = {}  # id -> key of the paper that has it after the import
         for row in snapshot.papers.values():
             if row[name] and name not in kept.get(row["id"], {}):

@@ -199,7 +199,8 @@ def plan_videos(snapshot: Snapshot, doc: Doc, carried: Carried, papers: Papers, 
     new: list[Doc] = []
     ties: dict[int, tuple[int, ...]] = {}
     if carried.videos:
-        doc_by_key = {p["key"]: p for p in doc["papers"]}
+        # (a README's ties are judged by the papers' links; a file with exact ties needs none)
+        doc_by_key = {p["key"]: p for p in doc["papers"]} if not carried.video_ties_exact else {}
         for index, (v, vid) in enumerate(zip(doc["videos"], match_videos(snapshot, doc))):
             wanted = [papers.refs[key] for key in v["papers"] if key in papers.refs]
             if vid is None:

@@ -144,7 +144,9 @@ def import_document(
         snapshot = Snapshot.of()
     else:
         history = carried.user_state and any(p["citation_history"] for p in doc["papers"])
-        snapshot = read_snapshot(reader_on(conn), history=history)
+        share = {p["key"]: p for p in doc["papers"]}
+        snapshot = read_snapshot(reader_on(conn), history=history, share=share)
+        del share
     plan = plan_import(snapshot, doc, carried, problems, prune=prune)
     if not dry_run and plan.changed:
         if phase is not None:
