@@ -259,3 +259,39 @@ def test_a_snapshot_sharing_the_files_values_holds_the_same_rows(builtin_db: Any
     assert lean == plain and len(lean.papers) == 90
     row = next(r for r in lean.papers.values() if r["key"] == "resnet")
     assert row["title"] != "Another title" and row["key"] is share["resnet"]["key"]
+
+
+LINK_PART = st.text(alphabet="aAzZ09.-_~/+%:?#@!$&'()*,;= \t\u00e9\u202e", max_size=12)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    scheme=st.sampled_from(["http://", "https://", "HTTPS://", "Http://", "ftp://", "", "//", "https:/"]),
+    www=st.sampled_from(["", "www.", "WWW.", "www2."]),
+    host=st.sampled_from(["example.org", "Example.ORG", "arxiv.org", "ArXiv.org", "x.arxiv.org", "a-b.c", "", "."]),
+    port=st.sampled_from(["", ":80", ":8080", ":x"]),
+    path=st.sampled_from(
+        [
+            "",
+            "/",
+            "/abs/1706.03762",
+            "/pdf/1706.03762v2.pdf",
+            "/abs/1713.03762",
+            "/abs/hep-th/9901001",
+            "/papers/a.pdf",
+            "/a//",
+            "/A/B/",
+            "/abs/1706.03762v",
+            "/pdf/1706.037621.pdf/",
+        ]
+    ),
+    tail=st.one_of(st.just(""), LINK_PART),
+)
+def test_a_links_match_form_is_the_values_one(
+    scheme: str, www: str, host: str, port: str, path: str, tail: str
+) -> None:
+    from paperread import values
+    from paperread.exchange.match import link_form
+
+    url = f"{scheme}{www}{host}{port}{path}{tail}"
+    assert link_form(url) == values.normalize_url_for_match(url)

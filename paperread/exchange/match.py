@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from operator import itemgetter
@@ -47,6 +48,30 @@ def match_categories(snapshot: Snapshot, doc: Mapping[str, Any]) -> dict[str, in
             matched[c["slug"]] = found
             claimed.add(found)
     return matched
+
+
+# A link in the plainest shape (http(s), a host, a path of unreserved characters; no port, query,
+# fragment, escape or arXiv host): its match form is its host, lowercased, without "www.", and
+# its path without trailing "/", which ``link_form`` gives without parsing it (ten times faster;
+# indexing 100,000 links by ``values.normalize_url_for_match`` took a second).
+_PLAIN_LINK_RE = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9.-]+)(/[A-Za-z0-9._~/+-]*)?", re.ASCII)
+
+
+_PLAIN_ARXIV_RE = re.compile(
+    r"https?://(?:www\.)?arxiv\.org/(?:abs|pdf)/(\d{2}(?:0[1-9]|1[0-2])\.\d{4,5})(?:v\d+)?(?:\.pdf)?/?", re.ASCII
+)
+
+
+def link_form(url: str) -> str:
+    """``values.normalize_url_for_match(url)``."""
+    arxiv = _PLAIN_ARXIV_RE.fullmatch(url)
+    if arxiv is not None:
+        return f"arxiv:{arxiv.group(1)}"
+    plain = _PLAIN_LINK_RE.fullmatch(url)
+    if plain is None or "arxiv.org" in url.lower():
+        return values.normalize_url_for_match(url)
+    host, path = plain.groups()
+    return host.lower().removeprefix("www.") + (path or "").rstrip("/")
 
 
 class _Index:
@@ -85,8 +110,8 @@ class _Index:
             self._link = defaultdict(list)
             for row in self._sorted:
                 if row["url"]:
-                    self._link[values.normalize_url_for_match(row["url"])].append(row)
-        return self._link.get(values.normalize_url_for_match(url), [])
+                    self._link[link_form(row["url"])].append(row)
+        return self._link.get(link_form(url), [])
 
     def candidates(self, p: Mapping[str, Any], category: int | None) -> list[list[Row]]:
         found: list[list[Row]] = []
