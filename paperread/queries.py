@@ -853,10 +853,10 @@ def import_category_state(reader: Reader) -> list[dict[str, Any]]:
     return reader.rows("SELECT id, slug, name, position FROM category ORDER BY position, id")
 
 
-def import_paper_state(reader: Reader) -> Iterator[dict[str, Any]]:
-    """Every paper row as an import compares it, in catalog order, streamed (a big catalog's rows
-    are made one batch at a time, never all held twice)."""
-    return reader.stream(
+def import_paper_state(reader: Reader, *, stream: bool = False) -> Iterable[dict[str, Any]]:
+    """Every paper row as an import compares it, in catalog order; ``stream``: a batch at a time
+    (a big catalog's rows are never all held twice)."""
+    return (reader.stream if stream else reader.rows)(
         """SELECT p.id, p.key, p.cite_key, p.title, p.year, p.category_id, p.url, p.description, p.s2_id, p.arxiv_id,
                   p.doi, p.authors, p.venue, p.publication_date, p.marked_recorded, p.citation_count,
                   p.citations_fetched_at, p.position, p.version
@@ -878,9 +878,9 @@ def import_reading_state(reader: Reader) -> list[dict[str, Any]]:
     return reader.rows("SELECT id, user_name, paper_id, status, started_at, read_at, note, updated_at FROM reading")
 
 
-def import_history_state(reader: Reader) -> Iterator[dict[str, Any]]:
-    """Every citation-history point, streamed."""
-    return reader.stream("SELECT paper_id, citations, fetched_at FROM citation_history")
+def import_history_state(reader: Reader, *, stream: bool = False) -> Iterable[dict[str, Any]]:
+    """Every citation-history point (``stream``: a batch at a time)."""
+    return (reader.stream if stream else reader.rows)("SELECT paper_id, citations, fetched_at FROM citation_history")
 
 
 def import_watched_state(reader: Reader) -> list[dict[str, Any]]:

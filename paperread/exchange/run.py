@@ -148,6 +148,7 @@ def import_document(
         snapshot = read_snapshot(reader_on(conn), history=history, share=share)
         del share
     plan = plan_import(snapshot, doc, carried, problems, prune=prune)
+    del snapshot  # (the plan holds all it needs: the write has the memory)
     if not dry_run and plan.changed:
         if phase is not None:
             phase("write")
