@@ -13,7 +13,7 @@ trip). Functions return plain dicts with JSON-ready values; rendering is elsewhe
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from paperread.db import Reader
@@ -784,10 +784,6 @@ def trending(
 # in the order a document lists them: by category, then position; videos by date.
 
 
-def export_categories(reader: Reader) -> list[dict[str, Any]]:
-    return reader.rows("SELECT id, slug, name FROM category ORDER BY position, id")
-
-
 def export_papers(reader: Reader) -> Iterator[dict[str, Any]]:
     """Every paper with its category slug and recorded state, streamed (100,000 rows stay small)."""
     return reader.stream(
@@ -800,43 +796,32 @@ def export_papers(reader: Reader) -> Iterator[dict[str, Any]]:
     )
 
 
-def export_citation_history(reader: Reader) -> list[dict[str, Any]]:
-    return reader.rows("SELECT paper_id, citations, fetched_at FROM citation_history ORDER BY paper_id, fetched_at, id")
+def _export_statements(reader: Reader) -> dict[str, str]:
+    order = binary_order(reader)
+    return {
+        "categories": "SELECT id, slug, name FROM category ORDER BY position, id",
+        "citation_history": "SELECT paper_id, citations, fetched_at FROM citation_history ORDER BY paper_id, fetched_at, id",
+        # every user's reading state and notes on videos: each paper's (video's) users in code-point order
+        "reading": f"""SELECT paper_id, user_name, status, started_at, read_at, note, updated_at FROM reading
+                       ORDER BY paper_id, user_name{order}""",
+        "videos": "SELECT id, date, title, duration_seconds, bilibili, youtube, zhihu, link FROM video ORDER BY date, id",
+        "video_papers": f"""SELECT vp.video_id, p.key FROM video_paper vp JOIN paper p ON p.id = vp.paper_id
+                            ORDER BY vp.video_id, vp.position, p.key{order}""",
+        "watched": f"SELECT video_id, user_name, watched_at FROM watched ORDER BY video_id, user_name{order}",
+        "video_notes": f"""SELECT video_id, user_name, note, updated_at FROM video_note
+                           ORDER BY video_id, user_name{order}""",
+    }
 
 
-def export_reading(reader: Reader) -> list[dict[str, Any]]:
-    """Every user's reading state, each paper's users in code-point order."""
-    return reader.rows(
-        f"""SELECT paper_id, user_name, status, started_at, read_at, note, updated_at FROM reading
-            ORDER BY paper_id, user_name{binary_order(reader)}"""
-    )
+EXPORT_TABLES = ("categories", "citation_history", "reading", "videos", "video_papers", "watched", "video_notes")
+VIDEO_TABLES = ("videos", "video_papers", "watched", "video_notes")
 
 
-def export_videos(reader: Reader) -> list[dict[str, Any]]:
-    return reader.rows(
-        "SELECT id, date, title, duration_seconds, bilibili, youtube, zhihu, link FROM video ORDER BY date, id"
-    )
-
-
-def export_video_papers(reader: Reader) -> list[dict[str, Any]]:
-    return reader.rows(
-        f"""SELECT vp.video_id, p.key FROM video_paper vp JOIN paper p ON p.id = vp.paper_id
-            ORDER BY vp.video_id, vp.position, p.key{binary_order(reader)}"""
-    )
-
-
-def export_watched(reader: Reader) -> list[dict[str, Any]]:
-    return reader.rows(
-        f"SELECT video_id, user_name, watched_at FROM watched ORDER BY video_id, user_name{binary_order(reader)}"
-    )
-
-
-def export_video_notes(reader: Reader) -> list[dict[str, Any]]:
-    """Every user's notes on videos, each video's users in code-point order."""
-    return reader.rows(
-        f"""SELECT video_id, user_name, note, updated_at FROM video_note
-            ORDER BY video_id, user_name{binary_order(reader)}"""
-    )
+def export_tables(reader: Reader, names: Sequence[str] = EXPORT_TABLES) -> dict[str, list[dict[str, Any]]]:
+    """The whole-catalog tables an export needs besides the papers (``EXPORT_TABLES``), each in
+    the order a document lists it, all read together: one round trip on a server."""
+    statements = _export_statements(reader)
+    return dict(zip(names, reader.many([(statements[name], None) for name in names]), strict=True))
 
 
 def catalog_is_empty(reader: Reader) -> bool:

@@ -59,6 +59,12 @@ READS = [
     (["videos"], 1),
     (["videos", "--category", "vision"], 2),
     (["trending"], 1),
+    # an export: the tables besides the papers in one round trip, then the papers' cursor
+    # (declared and its first batch fetched together; one more per 1,000 papers)
+    (["export", "json"], 2),
+    (["export", "markdown"], 2),
+    (["export", "csv"], 1),
+    (["export", "bibtex"], 1),
 ]
 
 
@@ -249,9 +255,7 @@ def test_psycopg_road_returns_what_sqlalchemy_returned(pg_catalog_url: str) -> N
             return _typed(
                 [
                     list(queries.export_papers(reader)),
-                    queries.export_reading(reader),
-                    queries.export_videos(reader),
-                    queries.export_citation_history(reader),
+                    queries.export_tables(reader),
                 ]
             )
 

@@ -120,11 +120,9 @@ def _paper_out(row: dict[str, Any], history: dict[int, list], reading: dict[int,
     }
 
 
-def _reading_by_paper(reader: Reader) -> dict[int, list[dict[str, Any]]]:
-    from paperread import queries
-
+def _reading_by_paper(rows: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
     reading: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for r in queries.export_reading(reader):
+    for r in rows:
         reading[r["paper_id"]].append(
             {
                 "user": r["user_name"],
@@ -138,23 +136,18 @@ def _reading_by_paper(reader: Reader) -> dict[int, list[dict[str, Any]]]:
     return reading
 
 
-def document_videos(reader: Reader) -> list[dict[str, Any]]:
-    """The videos of the whole catalog as the document has them (``export markdown`` needs no more
-    of the document than these, the categories and the papers' rows)."""
-    return _videos(reader)
-
-
-def _videos(reader: Reader) -> list[dict[str, Any]]:
-    from paperread import queries
-
+def document_videos(tables: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The videos of the whole catalog as the document has them, from ``queries.export_tables``'
+    video tables (``export markdown`` needs no more of the document than these, the categories
+    and the papers' rows)."""
     covers: dict[int, list[str]] = defaultdict(list)
-    for link in queries.export_video_papers(reader):
+    for link in tables["video_papers"]:
         covers[link["video_id"]].append(link["key"])
     watched: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for w in queries.export_watched(reader):
+    for w in tables["watched"]:
         watched[w["video_id"]].append({"user": w["user_name"], "watched_at": stamp_text(w["watched_at"])})
     notes: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for n in queries.export_video_notes(reader):
+    for n in tables["video_notes"]:
         notes[n["video_id"]].append(
             {"user": n["user_name"], "note": n["note"], "updated_at": stamp_text(n["updated_at"])}
         )
@@ -171,23 +164,25 @@ def _videos(reader: Reader) -> list[dict[str, Any]]:
             "watched_by": watched.get(v["id"], []),
             **({"notes": notes[v["id"]]} if v["id"] in notes else {}),
         }
-        for v in queries.export_videos(reader)
+        for v in tables["videos"]
     ]
 
 
 def document_parts(reader: Reader) -> tuple[list[dict[str, Any]], Iterator[dict[str, Any]], list[dict[str, Any]]]:
     """(categories, papers streamed, videos) of the whole catalog, in document order.
 
-    Everything but the papers is read first, so the papers' cursor is the last one open.
+    Everything but the papers is read first, in one round trip, so the papers' cursor is the
+    last one open (a second round trip on a server, and one more per batch of rows).
     """
     from paperread import queries
 
-    categories = [{"slug": c["slug"], "name": c["name"]} for c in queries.export_categories(reader)]
+    tables = queries.export_tables(reader)
+    categories = [{"slug": c["slug"], "name": c["name"]} for c in tables["categories"]]
     history: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for h in queries.export_citation_history(reader):
+    for h in tables["citation_history"]:
         history[h["paper_id"]].append({"count": h["citations"], "fetched_at": stamp_text(h["fetched_at"])})
-    reading = _reading_by_paper(reader)
-    videos = _videos(reader)
+    reading = _reading_by_paper(tables["reading"])
+    videos = document_videos(tables)
     papers = (_paper_out(row, history, reading) for row in queries.export_papers(reader))
     return categories, papers, videos
 

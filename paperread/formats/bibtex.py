@@ -94,10 +94,9 @@ def write_bibtex(reader: Reader, out: IO[str]) -> dict[str, int]:
     else by the paper's key."""
     from paperread import queries
 
-    names = {c["slug"]: c["name"] for c in queries.export_categories(reader)}
     n = 0
     for row in queries.export_papers(reader):
-        out.write(("\n" if n else "") + _bib_entry(row, names.get(row["category"], row["category"])))
+        out.write(("\n" if n else "") + _bib_entry(row, row["category_name"]))
         n += 1
     return {"papers": n}
 
