@@ -511,7 +511,11 @@ class ConnectionReader:
         return [rows or [] for rows in results]
 
     def stream(self, sql: str, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
-        result = self.conn.execution_options(stream_results=True, yield_per=1000).execute(text(sql), dict(params or {}))
+        # The options for this statement alone: ``Connection.execution_options`` would set them on
+        # the connection in place (SQLAlchemy 2), and every later statement of the transaction
+        # would run as a server-side cursor on PostgreSQL (where ``LOCK TABLE`` cannot).
+        options = {"stream_results": True, "yield_per": 1000}
+        result = self.conn.execute(text(sql), dict(params or {}), execution_options=options)
         for row in result:
             yield dict(row._mapping)
 

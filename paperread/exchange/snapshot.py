@@ -109,15 +109,10 @@ def read_snapshot(
     read the citation history too (only a file that carries some needs it). ``share``: the
     file's papers by key, whose values the rows may hold instead of copies (``_lean``)."""
     from paperread import queries
-    from paperread.db import SqliteReader
 
-    # On SQLite's own reader the papers and the history are streams (generators: each runs its
-    # query when ``of`` reads it, after the other queries, and is read to its end before the
-    # next starts). Not through SQLAlchemy: its stream_results option stays on the connection
-    # (SQLAlchemy 2 sets it in place), and every later statement of the import would run as a
-    # server-side cursor on PostgreSQL (``LOCK TABLE`` cannot).
-    stream = isinstance(reader, SqliteReader)
-    papers = queries.import_paper_state(reader, stream=stream)
+    # The papers and the history are streams (generators: each runs its query when ``of`` reads
+    # it, after the other queries, and is read to its end before the next starts).
+    papers = queries.import_paper_state(reader, stream=True)
     return Snapshot.of(
         categories=queries.import_category_state(reader),
         papers=_lean(papers, share) if share else papers,
@@ -125,6 +120,6 @@ def read_snapshot(
         links=queries.import_video_links(reader),
         reading=queries.import_reading_state(reader),
         watched=queries.import_watched_state(reader),
-        history=queries.import_history_state(reader, stream=stream) if history else (),
+        history=queries.import_history_state(reader, stream=True) if history else (),
         video_notes=queries.import_video_note_state(reader),
     )
