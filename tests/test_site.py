@@ -320,6 +320,52 @@ def test_a_big_catalog_is_paged_by_category(builtin_db: Path, tmp_path: Path) ->
             assert target is None or target[0].is_file(), (path, href)
 
 
+def test_a_paged_build_writes_each_page_as_its_rows_come(builtin_db: Path, tmp_path: Path) -> None:
+    """Pages filled exactly (vision/cnn: 7 papers, pages of 7), a last short page (generative: 13 as
+    7 + 6), an empty category (one page, no row): every row once, on the page its paper links to,
+    and no more rows held at once than a page shows."""
+    Cli(builtin_db).ok("category", "add", "rl", "--name", "Reinforcement learning")
+    held: list[int] = []
+
+    class Counting(list):  # type: ignore[type-arg]
+        def append(self, item: Any) -> None:
+            super().append(item)
+            held.append(len(self))
+
+    reader = _reader(builtin_db)
+    with StagedSite(str(tmp_path / "big")) as staged:
+        views = data.CategoryView.__init__
+
+        def counting_init(self: Any, *args: Any, **kwargs: Any) -> None:
+            views(self, *args, **kwargs)
+            self.rows = Counting()
+
+        data.CategoryView.__init__ = counting_init  # type: ignore[method-assign]
+        try:
+            report = build(reader, staged, SiteOptions(user="t", index_rows_max=50, category_page_rows=7))
+        finally:
+            data.CategoryView.__init__ = views  # type: ignore[method-assign]
+        staged.commit()
+    out = tmp_path / "big"
+    assert report.paged and report.papers == 90
+    assert max(held) == 7
+    assert len(page(out / "category" / "vision" / "cnn.html").rows()) == 7
+    assert not (out / "category" / "vision" / "cnn" / "2.html").exists()
+    assert [
+        len(page(p).rows()) for p in (out / "category" / "generative.html", out / "category" / "generative" / "2.html")
+    ] == [7, 6]
+    assert (
+        page(out / "category" / "rl.html").rows() == []
+        and "0 of 0 papers recorded" in page(out / "category" / "rl.html").text
+    )
+    shown = [r for path in (out / "category").rglob("*.html") for r in page(path).rows()]
+    assert len(shown) == 90
+    for path in out.rglob("*.html"):
+        for href in page(path).links:
+            target = local_target(out, path, href)
+            assert target is None or target[0].is_file(), (path, href)
+
+
 # ---------------------------------------------------------------------------- the folder
 
 

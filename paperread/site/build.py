@@ -1,9 +1,11 @@
 """One site build: the catalog read once, every page rendered, written into a staged folder.
 
-Papers are streamed in catalog order and each paper's page is written as it comes, so a build
-holds one category's rows at a time when the catalog is paged by category (more than
-``index_rows_max`` papers), and time grows with the number of papers: every query is one pass,
-every page one render.
+Papers are streamed in catalog order, their citation history beside them in the same order, and
+each paper's page is written as it comes; when the catalog is paged by category (more than
+``index_rows_max`` papers) each category page is written as soon as its rows are in, so a build
+holds one page of rows at a time, and time grows with the number of papers: every query is one
+pass, every page one render. Each category's papers and recorded papers come from the figures
+the database keeps (``category_figures``).
 """
 
 from __future__ import annotations
@@ -59,7 +61,10 @@ def build(reader: Reader, site: StagedSite, options: SiteOptions) -> BuildReport
     pages = Pages(built_on=built_on, with_notes=options.with_notes, user=options.user)
 
     cat_rows = sql.categories(reader)
-    cats = {c["id"]: CategoryView(slug=c["slug"], name=c["name"], papers=c["papers"]) for c in cat_rows}
+    cats = {
+        c["id"]: CategoryView(slug=c["slug"], name=c["name"], papers=c["papers"], recorded=c["recorded"])
+        for c in cat_rows
+    }
     by_id = {c["id"]: c for c in cat_rows}
     total = sum(c.papers for c in cats.values())
     paged = total > options.index_rows_max
@@ -73,7 +78,6 @@ def build(reader: Reader, site: StagedSite, options: SiteOptions) -> BuildReport
         videos_of.setdefault(link["paper_id"], []).append(video)
     for covering in videos_of.values():
         covering.sort(key=lambda v: (v.date, v.id))
-    history = data.history_by_paper(sql.citation_history(reader))
     reading: dict[int, dict[str, Any]] = (
         {r["paper_id"]: r for r in sql.reading(reader, options.user)} if options.with_notes else {}
     )
@@ -82,42 +86,45 @@ def build(reader: Reader, site: StagedSite, options: SiteOptions) -> BuildReport
     undated = 0
     cites = False  # some paper has a citation count: the index shows the column
     page_rows = options.category_page_rows
+    # A paged catalog: each category's pages are known from its count, and each page is written
+    # as soon as its rows are in (only one page of rows is held).
+    counted = sql.categories_with_citations(reader) if paged else set()
+    for cat in cats.values():
+        cat.pages = data.category_page_paths(cat.slug, max(1, -(-cat.papers // page_rows))) if paged else []
 
-    def finish(cat: CategoryView) -> None:
-        """A paged catalog: the category's own pages, then its rows are let go."""
-        if not paged:
-            return
-        parts = data.chunks(cat.rows, page_rows)
-        cat.pages = data.category_page_paths(cat.slug, len(parts))
-        pager = list(enumerate(cat.pages, start=1))
-        counted = any(r.citations is not None for r in cat.rows)
-        for number, (path, rows) in enumerate(zip(cat.pages, parts), start=1):
-            site.write(
+    def write_page(cat_id: int, number: int) -> None:
+        cat = cats[cat_id]
+        path = cat.pages[number - 1]
+        site.write(
+            path,
+            pages.render(
+                "category",
                 path,
-                pages.render(
-                    "category",
-                    path,
-                    c=cat,
-                    rows=rows,
-                    page=number,
-                    pager=[(n, _rel(path, p)) for n, p in pager],
-                    cites=counted,
-                ),
-            )
+                c=cat,
+                rows=cat.rows,
+                page=number,
+                pager=[(n, _rel(path, p)) for n, p in enumerate(cat.pages, start=1)],
+                cites=cat_id in counted,
+            ),
+        )
         cat.rows = []
 
-    current: CategoryView | None = None
+    history = data.history_per_paper(sql.citation_history(reader))  # in the papers' order
+    next_points = next(history, None)
+    current: int | None = None
     position = 0
     for row in sql.papers(reader):
-        cat = cats[row["category_id"]]
-        if cat is not current:
-            if current is not None:
-                finish(current)
-            current, position = cat, 0
-        points = history.get(row["id"], [])
-        view = data.paper_view(
-            row, by_id[row["category_id"]], videos_of.get(row["id"], []), points, reading.get(row["id"])
-        )
+        cat_id = row["category_id"]
+        cat = cats[cat_id]
+        if cat_id != current:
+            if paged and current is not None and cats[current].rows:
+                write_page(current, -(-position // page_rows))
+            current, position = cat_id, 0
+        points: list[tuple[dt.date, int]] = []
+        if next_points is not None and next_points[0] == row["id"]:
+            points = next_points[1]
+            next_points = next(history, None)
+        view = data.paper_view(row, by_id[cat_id], videos_of.get(row["id"], []), points, reading.get(row["id"]))
         if len(points) > 1:
             view.spark = charts.sparkline(
                 [n for _, n in points],
@@ -125,7 +132,6 @@ def build(reader: Reader, site: StagedSite, options: SiteOptions) -> BuildReport
             )
         cites = cites or view.citations is not None
         if view.recorded:
-            cat.recorded += 1
             if view.recorded_on:
                 recorded_dates.append(view.recorded_on)
             else:
@@ -133,11 +139,14 @@ def build(reader: Reader, site: StagedSite, options: SiteOptions) -> BuildReport
         cat.rows.append(view)
         _write_paper(site, pages, view, cat, position // page_rows + 1 if paged else 0)
         position += 1
-    if current is not None:
-        finish(current)
-    for cat in cats.values():  # categories holding no paper
-        if paged and not cat.pages:
-            finish(cat)
+        if paged and position % page_rows == 0:
+            write_page(cat_id, position // page_rows)
+    if paged:
+        if current is not None and cats[current].rows:
+            write_page(current, -(-position // page_rows))
+        for cat_id, cat in cats.items():  # categories holding no paper: one empty page
+            if not cat.papers:
+                write_page(cat_id, 1)
 
     ordered = [cats[c["id"]] for c in cat_rows]
     recorded = sum(c.recorded for c in ordered)

@@ -8,7 +8,7 @@ covering it (papers marked without a video have no such date).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -181,18 +181,24 @@ def paper_view(
     )
 
 
-def history_by_paper(rows: Iterable[dict[str, Any]]) -> dict[int, list[tuple[dt.date, int]]]:
-    """Each paper's citation counts by day (the last count of a day stands for it)."""
-    out: dict[int, list[tuple[dt.date, int]]] = {}
+def history_per_paper(rows: Iterable[dict[str, Any]]) -> Iterator[tuple[int, list[tuple[dt.date, int]]]]:
+    """Each paper's citation counts by day (the last count of a day stands for it), one paper at
+    a time: ``rows`` come grouped by paper (``sql.citation_history``)."""
+    paper_id: int | None = None
+    points: list[tuple[dt.date, int]] = []
     for row in rows:
+        if row["paper_id"] != paper_id:
+            if paper_id is not None:
+                yield paper_id, points
+            paper_id, points = row["paper_id"], []
         stamp = row["fetched_at"]
         day = (dt.datetime.fromisoformat(stamp) if isinstance(stamp, str) else stamp).date()
-        points = out.setdefault(row["paper_id"], [])
         if points and points[-1][0] == day:
             points[-1] = (day, row["citations"])
         else:
             points.append((day, row["citations"]))
-    return out
+    if paper_id is not None:
+        yield paper_id, points
 
 
 def month_of(day: str) -> str:

@@ -1,9 +1,8 @@
 """Every read the site makes, as portable SQL with :named parameters (SQLite and PostgreSQL).
 
-Papers are streamed in catalog order (category, then position): a build of 100,000 papers
-holds one category's rows at a time. Videos, their links to papers and the citation history
-are small beside them (one video per 15 papers, a few history points per synced paper) and
-are read whole.
+Papers are streamed in catalog order (category, then position), and the citation history
+beside them in the same order: a build holds one page of rows at a time. Videos and their
+links to papers are small beside them (one video per 15 papers) and are read whole.
 """
 
 from __future__ import annotations
@@ -21,15 +20,27 @@ def paper_count(reader: Reader) -> int:
 
 
 def categories(reader: Reader) -> list[dict[str, Any]]:
-    """Categories in catalog order, with their paper counts."""
-    counts = {
-        r["category_id"]: int(r["n"])
-        for r in reader.rows("SELECT p.category_id, COUNT(*) AS n FROM paper p GROUP BY p.category_id")
-    }
-    rows = reader.rows("SELECT id, slug, name FROM category ORDER BY position, id")
+    """Categories in catalog order, with their papers and recorded papers (the figures the
+    database keeps: ``category_figures``, no count of the papers here)."""
+    rows = reader.rows(
+        """SELECT c.id, c.slug, c.name, COALESCE(f.papers, 0) AS papers, COALESCE(f.recorded, 0) AS recorded
+           FROM category c LEFT JOIN category_figures f ON f.category_id = c.id ORDER BY c.position, c.id"""
+    )
     for row in rows:
-        row["papers"] = counts.get(row["id"], 0)
+        row["papers"], row["recorded"] = int(row["papers"]), int(row["recorded"])
     return rows
+
+
+def categories_with_citations(reader: Reader) -> set[int]:
+    """The categories holding a paper with a citation count (their pages show the column): each
+    found at its first such paper."""
+    return {
+        int(r["id"])
+        for r in reader.rows(
+            """SELECT c.id FROM category c WHERE EXISTS
+               (SELECT 1 FROM paper p WHERE p.category_id = c.id AND p.citation_count IS NOT NULL)"""
+        )
+    }
 
 
 def papers(reader: Reader) -> Iterator[dict[str, Any]]:
@@ -65,9 +76,12 @@ def video_papers(reader: Reader) -> list[dict[str, Any]]:
 
 
 def citation_history(reader: Reader) -> Iterator[dict[str, Any]]:
-    """Every recorded citation count, by paper then time, streamed."""
+    """Every recorded citation count, streamed in the order of ``papers`` (then by time), so a
+    build takes each paper's points as it comes to the paper and never holds them all."""
     return reader.stream(
-        "SELECT paper_id, citations, fetched_at FROM citation_history ORDER BY paper_id, fetched_at, id"
+        """SELECT h.paper_id, h.citations, h.fetched_at
+           FROM paper p JOIN category c ON c.id = p.category_id JOIN citation_history h ON h.paper_id = p.id
+           ORDER BY c.position, c.id, p.position, p.id, h.fetched_at, h.id"""
     )
 
 
