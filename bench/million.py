@@ -25,6 +25,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -164,7 +165,11 @@ def heavy(cmd: list[str], env: dict[str, str], catalogs: dict[int, Path], cli: C
             run_sync(res, cmd, env, path, n, 1, ["--stale-after", "0"] if "--stale-after" in sync[1] else [])
 
         res = out[("site build", n)] = Result("site build", n)
-        site = cli.first(("site", "build"), ("site",), ("build-site",))
+        # ``site --help`` answers ``site build --help`` too (DIR taken for "build"): a "build"
+        # sub-command only when the help lists it.
+        site = cli.first(("site",), ("build-site",))
+        if site is not None and re.search(r"^Commands:(?:\n\s+\S.*)*\n\s+build\b", site[1], re.M):
+            site = (("site", "build"), site[1])
         if site is None:
             res.note = "n/a (no site command on this commit)"
         else:
