@@ -308,10 +308,34 @@ _SITE_PARSERS = {
 }
 
 
+# A video's link and view-count badge as write_readme writes them, one pattern a site: each names
+# its site and id as the parsers do (``values.parse_*`` of such a link succeeds for its own site
+# only and raises for the others; ``_badge_video_id`` of such a badge gives that site and id).
+_VIDEO_LINK_RE = re.compile(
+    r"https://www\.bilibili\.com/video/(?P<bilibili>BV[0-9A-Za-z]{10})"
+    r"|https://www\.youtube\.com/watch\?v=(?P<youtube>[0-9A-Za-z_-]{11})"
+    r"|https://www\.zhihu\.com/zvideo/(?P<zhihu>[0-9]{1,30})"
+)
+_VIDEO_BADGE_RE = re.compile(
+    r"https://img\.shields\.io/(?:"
+    r"badge/dynamic/json\?label=views&style=social&logo=bilibili&query=data\.stat\.view"
+    r"&url=https%3A%2F%2Fapi\.bilibili\.com%2Fx%2Fweb-interface%2Fview%3Fbvid%3D(?P<bilibili>BV[0-9A-Za-z]{10})"
+    r"|youtube/views/(?P<youtube>[0-9A-Za-z_-]{11})\?style=social"
+    r"|badge/dynamic/json\?label=views&style=social&logo=zhihu&query=video\.play_count"
+    r"&url=https://www\.zhihu\.com/api/v4/zvideos/(?P<zhihu>[0-9]{1,30}))"
+)
+
+
 def _video_ids(cell: _Cell) -> dict[str, str | None]:
     """The first bilibili, YouTube and zhihu id in the badges cell: links first, then badges."""
     found: dict[str, str | None] = dict.fromkeys(_SITE_PARSERS)
     for link in _http_links(cell):
+        canonical = _VIDEO_LINK_RE.fullmatch(link.href)
+        if canonical is not None:  # (one site's link: the other parsers would raise)
+            site = canonical.lastgroup
+            if site is not None and found[site] is None:
+                found[site] = canonical.group(site)
+            continue
         for site, parse in _SITE_PARSERS.items():
             if found[site] is None:
                 try:
@@ -319,7 +343,13 @@ def _video_ids(cell: _Cell) -> dict[str, str | None]:
                 except InputError:
                     pass
     for src in cell.images:
-        badge = _badge_video_id(src)
+        if None not in found.values():
+            break
+        canonical = _VIDEO_BADGE_RE.fullmatch(src)
+        if canonical is not None and canonical.lastgroup is not None:
+            badge: tuple[str, str] | None = (canonical.lastgroup, canonical.group(canonical.lastgroup))
+        else:
+            badge = _badge_video_id(src)
         if badge and found[badge[0]] is None:
             found[badge[0]] = badge[1]
     return found
@@ -432,6 +462,77 @@ def _read_paper(table: _Table, cells: list[_Cell], category: str) -> dict[str, A
     return paper
 
 
+# The common shapes of a papers row's cells, read without the cell reader (each gives what
+# ``_CellReader`` then ``_read_paper`` give it; any other cell sends the row down that road):
+# a name that is one link with plain text to a plain http(s) address (``mdtables.inline`` reads it
+# as written, no '%' for ``readable_url`` to decode, ``_PLAIN_HTTP_URL_RE`` holds it), a four-digit
+# year, a citation cell that is the badge ``write_readme`` writes inside a link.
+_FAST_NAME_RE = re.compile(
+    rf"\[({mdtables._TEXT}*+)\]\((https?://[A-Za-z0-9.\-]++(?::[0-9]{{1,5}})?(?:[/?#][A-Za-z0-9\-._~:/?#@!$'*+,=&]*+)?)\)"
+)
+_FAST_YEAR_RE = re.compile(r"[0-9]{4}")
+_FAST_CITATION_RE = re.compile(rf"\[!\[{mdtables._TEXT}*+\]\({_S2_BADGE_RE.pattern}\)\]\({mdtables._DEST}\)")
+# An arXiv abs/pdf link whose id arxiv_id_from_url reads (a new-style id, maybe a version, ".pdf").
+_FAST_ARXIV_RE = re.compile(
+    r"https?://arxiv\.org/(?:abs|pdf)/((?:\d{2})(?:0[1-9]|1[0-2])\.\d{4,5})(?:v\d+)?(?:\.pdf)?/?"
+)
+
+
+def _paper_row_reader(table: _Table, category: str) -> Callable[[list[str]], dict[str, Any] | None]:
+    """A reader of the table's rows in their common shapes: the paper ``_read_paper`` makes of the
+    row, or None for a row it does not know (which then takes ``_read_paper``'s road)."""
+    recorded_col, year_col, name_col, description_col, citation_col = (table.column(c) for c in PAPER_COLUMNS)
+    if recorded_col is None or year_col is None or name_col is None:
+        return lambda contents: None
+    width = 1 + max(c for c in (recorded_col, year_col, name_col, description_col, citation_col) if c is not None)
+    latest = date.today().year + 1
+    plain, name_link, year_digits, badge = (
+        _PLAIN_CELL_RE.fullmatch,
+        _FAST_NAME_RE.fullmatch,
+        _FAST_YEAR_RE.fullmatch,
+        _FAST_CITATION_RE.fullmatch,
+    )
+    read = table.read
+
+    def row(contents: list[str]) -> dict[str, Any] | None:
+        if len(contents) < width:
+            return None
+        recorded_text, year_text = contents[recorded_col], contents[year_col]
+        named = name_link(contents[name_col])
+        if named is None or not plain(recorded_text):
+            return None
+        title = " ".join(named.group(1).split())
+        if not title or not _PLAIN_HTTP_URL_RE.fullmatch(url := named.group(2)):
+            return None
+        year = int(year_text) if year_digits(year_text) else None
+        if (year is None and year_text) or (year is not None and not values.EARLIEST_YEAR <= year <= latest):
+            return None
+        s2_id = None
+        if citation_col is not None and (cited := contents[citation_col]):
+            found = badge(cited)
+            if found is None:
+                return None
+            s2_id = found.group(1).lower()
+        paper = _new_paper(title, year, category)
+        paper["url"] = url
+        if "arxiv.org" in url.lower():
+            arxiv = _FAST_ARXIV_RE.fullmatch(url)
+            paper["arxiv_id"] = arxiv.group(1) if arxiv else values.arxiv_id_from_url(url)
+        if "doi.org/" in url:
+            try:
+                paper["doi"] = values.normalize_doi(url)
+            except InputError:
+                pass
+        if description_col is not None:
+            text = contents[description_col]
+            paper["description"] = (text if plain(text) else read(text).text).strip() or None
+        paper["s2_id"] = s2_id
+        paper["recorded"] = RECORDED_MARK in recorded_text
+        return paper
+
+    return row
+
+
 def _paper_key(paper: dict[str, Any], position: int, taken: set[str]) -> str:
     """Key from the name (or :data:`KNOWN_PAPER_KEYS`); names with no ASCII fall back to the
     arXiv id, S2 id or position."""
@@ -460,12 +561,13 @@ class _PaperIndex:
 
     def _targets(self) -> dict[str, list[str]]:
         if self._by_target is None:
-            self._by_target = {}
+            index: dict[str, list[str]] = {}
+            self._by_target = index
             for paper in self._papers:
                 if paper["url"]:
-                    self._add(self._by_target, _paper_url_form(paper), paper)
+                    index.setdefault(_paper_url_form(paper), []).append(paper["key"])
                 if paper["s2_id"]:
-                    self._add(self._by_target, f"s2:{paper['s2_id']}", paper)
+                    index.setdefault("s2:" + paper["s2_id"], []).append(paper["key"])
         return self._by_target
 
     def _names(self) -> dict[str, list[str]]:
@@ -612,10 +714,12 @@ def _read_papers(
             categories.append({"slug": slug, "name": name})
             by_category[slug] = []
         slug = slug_by_name[name]
+        fast = _paper_row_reader(table, slug)
         for line, contents in table.taken_rows():
             try:
                 _whole(table, line)
-                by_category[slug].append(_read_paper(table, table.cells(contents), slug))
+                paper = fast(contents) or _read_paper(table, table.cells(contents), slug)
+                by_category[slug].append(paper)
             except InputError as error:
                 problems.append((line, f"paper row skipped: {error.message}"))
     papers = [paper for category in categories for paper in by_category[category["slug"]]]

@@ -22,7 +22,9 @@ What each format carries:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING
 
 from paperread.errors import InputError
@@ -71,7 +73,23 @@ def parse(text: str, fmt: str, *, source: str) -> Parsed | ParsedJson:
     }
     if fmt not in readers:
         raise InputError(f"format '{fmt}' is not one of {', '.join(FORMATS)}")
-    return readers[fmt](text, source)
+    with _collector_paused():
+        return readers[fmt](text, source)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a file is read: reading makes a dict and a list or
+    two for each paper and holds them all, no cycle among them, so every collection the
+    allocations set off (a full one each time a quarter more objects are held) finds nothing and
+    costs ~25% of a 100,000-paper read. Objects are still freed by their counts as ever."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def write(fmt: str, reader: Reader, out: IO[str]) -> dict[str, int]:
