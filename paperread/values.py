@@ -370,9 +370,13 @@ def format_readme_date(d: _dt.date) -> str:
     return d.isoformat()
 
 
+# Next year when this module was loaded: next year now is never earlier, so a year up to this
+# one needs no look at the clock.
+_LATEST_AT_LOAD = _dt.date.today().year + 1
+
+
 def parse_year(value: str | int) -> int:
     """A publication year between year 1 and next year."""
-    latest = _dt.date.today().year + 1
     if isinstance(value, bool):
         year = None
     elif isinstance(value, int):
@@ -380,6 +384,9 @@ def parse_year(value: str | int) -> int:
     else:
         text = value.strip()
         year = int(text) if _YEAR_RE.fullmatch(text) else None
+    if year is not None and EARLIEST_YEAR <= year <= _LATEST_AT_LOAD:
+        return year
+    latest = _dt.date.today().year + 1
     if year is None or not EARLIEST_YEAR <= year <= latest:
         raise InputError(f"year {shown(value)} is not a year between {EARLIEST_YEAR} and {latest}")
     return year

@@ -25,13 +25,21 @@ from paperread.errors import InputError
 from paperread.exchange.clean import ID_NAMES, Problem, optional_cleaners
 
 _IDS = ("s2_id", "arxiv_id", "doi")
+# Every field of a catalog document's paper: one the reader did not give is set to None, so that
+# ``clean_document`` takes its road for a canonical paper (what these papers are once the
+# cleaners below have been through them) rather than cleaning every value a second time.
+_PAPER_FIELDS = (
+    "key", "cite_key", "title", "year", "category", "url", "description", "s2_id", "arxiv_id", "doi", "authors",
+    "venue", "publication_date", "recorded", "citations", "citations_fetched_at", "citation_history", "reading",
+)  # fmt: skip
 
 
 def title_form(title: Any) -> str | None:
     """A title as duplicates are judged: letters and digits only, accents and case folded."""
     if not isinstance(title, str):
         return None
-    folded = unicodedata.normalize("NFKD", title).casefold()
+    # (ASCII has no decomposition, and its case folds as lower() folds it)
+    folded = title.lower() if title.isascii() else unicodedata.normalize("NFKD", title).casefold()
     return _NOT_ALNUM_RE.sub("", folded) or None
 
 
@@ -43,17 +51,20 @@ def lenient_papers(
 ) -> tuple[list[dict[str, Any]], list[int], list[Problem]]:
     """The papers with every unreadable optional value left off and duplicates merged; the
     indexes (into ``papers``) of those kept, and a warning for each value left off and each
-    paper merged. ``where(i)`` says where paper ``i`` is (its line)."""
+    paper merged. ``where(i)`` says where paper ``i`` is (its line). The papers are the caller's
+    to give up (a file just read): each is cleaned in place, every field of a paper present."""
     cleaners = optional_cleaners(dt.date.today().year + 1)
     kept: list[dict[str, Any]] = []
     indexes: list[int] = []
     problems: list[Problem] = []
     holders: dict[tuple[str, Any], int] = {}  # (field, value) -> position in ``kept``
-    for i, raw in enumerate(papers):
-        paper = dict(raw)
+    for i, paper in enumerate(papers):
         place = where(i)
+        for name in _PAPER_FIELDS:
+            if name not in paper:
+                paper[name] = None
         for name, clean in cleaners.items():
-            value = paper.get(name)
+            value = paper[name]
             if value is None or value == "":
                 continue
             try:
