@@ -806,10 +806,13 @@ def _export_statements(reader: Reader) -> dict[str, str]:
     order = binary_order(reader)
     return {
         "categories": "SELECT id, slug, name FROM category ORDER BY position, id",
-        "citation_history": "SELECT paper_id, citations, fetched_at FROM citation_history ORDER BY paper_id, fetched_at, id",
-        # every user's reading state and notes on videos: each paper's (video's) users in code-point order
-        "reading": f"""SELECT paper_id, user_name, status, started_at, read_at, note, updated_at FROM reading
-                       ORDER BY paper_id, user_name{order}""",
+        # each paper's citation counts and every user's reading state on it, in the papers' order
+        # (``export_papers``'), so that they can also stream beside the papers (``export_beside``)
+        "citation_history": f"""SELECT h.paper_id, h.citations, h.fetched_at FROM citation_history h
+                                {_PAPERS_ORDER.format(t="h")}, h.fetched_at, h.id""",
+        "reading": f"""SELECT r.paper_id, r.user_name, r.status, r.started_at, r.read_at, r.note, r.updated_at
+                       FROM reading r {_PAPERS_ORDER.format(t="r")}, r.user_name{order}""",
+        # every user's notes on videos: each video's users in code-point order
         "videos": "SELECT id, date, title, duration_seconds, bilibili, youtube, zhihu, link FROM video ORDER BY date, id",
         "video_papers": f"""SELECT vp.video_id, p.key FROM video_paper vp JOIN paper p ON p.id = vp.paper_id
                             ORDER BY vp.video_id, vp.position, p.key{order}""",
@@ -817,6 +820,11 @@ def _export_statements(reader: Reader) -> dict[str, str]:
         "video_notes": f"""SELECT video_id, user_name, note, updated_at FROM video_note
                            ORDER BY video_id, user_name{order}""",
     }
+
+
+# The order of ``export_papers``, for a table of rows per paper.
+_PAPERS_ORDER = """JOIN paper p ON p.id = {t}.paper_id JOIN category c ON c.id = p.category_id
+                   ORDER BY c.position, c.id, p.position, p.id"""
 
 
 EXPORT_TABLES = ("categories", "citation_history", "reading", "videos", "video_papers", "watched", "video_notes")
@@ -828,6 +836,12 @@ def export_tables(reader: Reader, names: Sequence[str] = EXPORT_TABLES) -> dict[
     the order a document lists it, all read together: one round trip on a server."""
     statements = _export_statements(reader)
     return dict(zip(names, reader.many([(statements[name], None) for name in names]), strict=True))
+
+
+def export_beside(reader: Reader, name: str) -> Iterator[dict[str, Any]]:
+    """``citation_history`` or ``reading`` streamed in the papers' order: an export on SQLite takes
+    each paper's rows as it comes to the paper and never holds the whole table."""
+    return reader.stream(_export_statements(reader)[name])
 
 
 def catalog_is_empty(reader: Reader) -> bool:

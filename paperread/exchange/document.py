@@ -28,7 +28,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from itertools import groupby
+from operator import itemgetter
 from typing import IO, TYPE_CHECKING, Any
 
 from paperread.errors import InputError
@@ -97,7 +99,7 @@ def day_text(value: Any) -> str | None:
 # ---------------------------------------------------------------------------- writing
 
 
-def _paper_out(row: dict[str, Any], history: dict[int, list], reading: dict[int, list]) -> dict[str, Any]:
+def _paper_out(row: dict[str, Any], history: _PerPaper, reading: _PerPaper) -> dict[str, Any]:
     return {
         "key": row["key"],
         "cite_key": row["cite_key"],
@@ -115,25 +117,46 @@ def _paper_out(row: dict[str, Any], history: dict[int, list], reading: dict[int,
         "recorded": bool(row["recorded"]),
         "citations": row["citations"],
         "citations_fetched_at": stamp_text(row["citations_fetched_at"]),
-        "citation_history": history.get(row["id"], []),
-        "reading": reading.get(row["id"], []),
+        "citation_history": history.of(row["id"]),
+        "reading": reading.of(row["id"]),
     }
 
 
-def _reading_by_paper(rows: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
-    reading: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for r in rows:
-        reading[r["paper_id"]].append(
-            {
-                "user": r["user_name"],
-                "status": r["status"],
-                "started_at": stamp_text(r["started_at"]),
-                "read_at": stamp_text(r["read_at"]),
-                "note": r["note"],
-                "updated_at": stamp_text(r["updated_at"]),
-            }
-        )
-    return reading
+def _reading_out(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "user": r["user_name"],
+        "status": r["status"],
+        "started_at": stamp_text(r["started_at"]),
+        "read_at": stamp_text(r["read_at"]),
+        "note": r["note"],
+        "updated_at": stamp_text(r["updated_at"]),
+    }
+
+
+def _history_out(h: dict[str, Any]) -> dict[str, Any]:
+    return {"count": h["citations"], "fetched_at": stamp_text(h["fetched_at"])}
+
+
+class _PerPaper:
+    """Rows of a table about papers (``queries.export_tables``' history or reading), in the papers'
+    order, given out a paper at a time: ``of(paper_id)`` is that paper's rows, made by ``make``, when
+    papers are asked for in that same order. Over a stream (``queries.export_beside``) an export
+    holds one paper's rows, never the table's."""
+
+    def __init__(self, rows: Iterable[dict[str, Any]], make: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+        self._groups = groupby(rows, key=itemgetter("paper_id"))
+        self._make = make
+        self._next: tuple[Any, Iterator[dict[str, Any]]] | None = None
+        self._started = False
+
+    def of(self, paper_id: int) -> list[dict[str, Any]]:
+        if not self._started:
+            self._started, self._next = True, next(self._groups, None)
+        if self._next is None or self._next[0] != paper_id:
+            return []
+        out = [self._make(row) for row in self._next[1]]
+        self._next = next(self._groups, None)
+        return out
 
 
 def document_videos(tables: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -171,17 +194,22 @@ def document_videos(tables: dict[str, list[dict[str, Any]]]) -> list[dict[str, A
 def document_parts(reader: Reader) -> tuple[list[dict[str, Any]], Iterator[dict[str, Any]], list[dict[str, Any]]]:
     """(categories, papers streamed, videos) of the whole catalog, in document order.
 
-    Everything but the papers is read first, in one round trip, so the papers' cursor is the
-    last one open (a second round trip on a server, and one more per batch of rows).
+    On a server every table but the papers is read in one round trip, then the papers' cursor
+    (a second). On SQLite, where a round trip costs nothing, each paper's citation history and
+    reading state stream beside the papers instead: an export of a million papers does not hold
+    800,000 history points and every note at once.
     """
     from paperread import queries
 
-    tables = queries.export_tables(reader)
+    if reader.pipelines:
+        tables = queries.export_tables(reader)
+        history = _PerPaper(tables.pop("citation_history"), _history_out)
+        reading = _PerPaper(tables.pop("reading"), _reading_out)
+    else:
+        tables = queries.export_tables(reader, ("categories", *queries.VIDEO_TABLES))
+        history = _PerPaper(queries.export_beside(reader, "citation_history"), _history_out)
+        reading = _PerPaper(queries.export_beside(reader, "reading"), _reading_out)
     categories = [{"slug": c["slug"], "name": c["name"]} for c in tables["categories"]]
-    history: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for h in tables["citation_history"]:
-        history[h["paper_id"]].append({"count": h["citations"], "fetched_at": stamp_text(h["fetched_at"])})
-    reading = _reading_by_paper(tables["reading"])
     videos = document_videos(tables)
     papers = (_paper_out(row, history, reading) for row in queries.export_papers(reader))
     return categories, papers, videos
