@@ -14,8 +14,7 @@ import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Self, TypeGuard
+from typing import Any, TypeGuard
 
 import httpx
 
@@ -26,6 +25,7 @@ from paperread.http import (
     JsonHttp,
     RateLimited,
     RetryCallback,
+    ServiceClient,
     settings_from_env,
 )
 
@@ -72,7 +72,7 @@ def _check(status: int, body: Any) -> HttpError | None:
     return None
 
 
-class BilibiliClient:
+class BilibiliClient(ServiceClient):
     """Asks bilibili about videos, one paced, retried GET each. A context manager."""
 
     def __init__(
@@ -91,29 +91,6 @@ class BilibiliClient:
             transport=transport,
             on_retry=on_retry,
         )
-
-    @property
-    def count_requests(self) -> int:
-        return self._http.count_requests
-
-    @property
-    def on_retry(self) -> RetryCallback | None:
-        return self._http.on_retry
-
-    @on_retry.setter
-    def on_retry(self, callback: RetryCallback | None) -> None:
-        self._http.on_retry = callback
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
 
     def view(self, bvid: str) -> BilibiliVideo | None:
         """The video's figures, or None when bilibili says it is gone or hidden.

@@ -423,6 +423,39 @@ class JsonHttp:
         ) from error
 
 
+class ServiceClient:
+    """What a client of one service over a ``JsonHttp`` (``self._http``) shares with the others:
+    its request count, the retry callback, scrubbing its secrets out of text, and closing."""
+
+    _http: JsonHttp
+
+    @property
+    def count_requests(self) -> int:
+        return self._http.count_requests
+
+    @property
+    def on_retry(self) -> RetryCallback | None:
+        return self._http.on_retry
+
+    @on_retry.setter
+    def on_retry(self, callback: RetryCallback | None) -> None:
+        self._http.on_retry = callback
+
+    def scrub(self, text: str) -> str:
+        return self._http.scrub(text)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+
 def _failure(state: tenacity.RetryCallState) -> HttpError:
     error = state.outcome.exception() if state.outcome else None
     assert isinstance(error, HttpError), "only HttpErrors are retried"

@@ -13,13 +13,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import httpx
 
 from paperread.errors import ConfigError
-from paperread.http import BadShape, HttpError, HttpSettings, JsonHttp, Refused, RetryCallback, settings_from_env
+from paperread.http import (
+    BadShape,
+    HttpError,
+    HttpSettings,
+    JsonHttp,
+    Refused,
+    RetryCallback,
+    ServiceClient,
+    settings_from_env,
+)
 
 DEFAULT_BASE_URL = "https://www.googleapis.com/youtube/v3"
 MAX_IDS = 50
@@ -82,7 +90,7 @@ def _check(status: int, body: Any) -> HttpError | None:
     return None
 
 
-class YoutubeClient:
+class YoutubeClient(ServiceClient):
     """Asks the YouTube Data API for view counts, 50 ids a request. A context manager."""
 
     def __init__(
@@ -108,32 +116,6 @@ class YoutubeClient:
 
     def __repr__(self) -> str:
         return f"YoutubeClient(base_url={self.config.base_url!r}, api_key=set)"
-
-    @property
-    def count_requests(self) -> int:
-        return self._http.count_requests
-
-    @property
-    def on_retry(self) -> RetryCallback | None:
-        return self._http.on_retry
-
-    @on_retry.setter
-    def on_retry(self, callback: RetryCallback | None) -> None:
-        self._http.on_retry = callback
-
-    def scrub(self, text: str) -> str:
-        return self._http.scrub(text)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
 
     def views(self, ids: Sequence[str]) -> dict[str, int | None]:
         """Up to 50 ids -> their view counts; an id YouTube did not answer for is left out
