@@ -66,6 +66,12 @@ class SqliteReader:
             for row in batch:
                 yield dict(zip(names, row))
 
+    def batches(self, sql: str, params: Mapping[str, Any] | None = None) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows as tuples, a thousand at a time (``queries.value_batches``)."""
+        cur = self.conn.execute(sql, params or {})
+        while batch := cur.fetchmany(1000):
+            yield batch
+
     def close(self) -> None:
         self.conn.close()
 

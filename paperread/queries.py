@@ -13,7 +13,7 @@ trip). Functions return plain dicts with JSON-ready values; rendering is elsewhe
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from paperread.db import Reader
@@ -792,14 +792,42 @@ def trending(
 
 def export_papers(reader: Reader) -> Iterator[dict[str, Any]]:
     """Every paper with its category slug and recorded state, streamed (100,000 rows stay small)."""
-    return reader.stream(
-        f"""SELECT p.id, p.key, p.cite_key, p.title, p.year, c.slug AS category, c.name AS category_name, p.url,
-                   p.description, p.s2_id, p.arxiv_id, p.doi, p.authors, p.venue, p.publication_date,
-                   CASE WHEN {RECORDED} THEN 1 ELSE 0 END AS recorded,
-                   p.citation_count AS citations, p.citations_fetched_at
-            FROM paper p JOIN category c ON c.id = p.category_id
-            ORDER BY c.position, c.id, p.position, p.id"""
-    )
+    if reader.dialect == "sqlite":
+        return _by_category(reader, _EXPORT_PAPERS_SQL, reader.stream)
+    return reader.stream(_EXPORT_PAPERS_SQL.format(where="", order=_CATALOG_ORDER))
+
+
+_EXPORT_PAPERS_SQL = f"""
+    SELECT p.id, p.key, p.cite_key, p.title, p.year, c.slug AS category, c.name AS category_name, p.url,
+           p.description, p.s2_id, p.arxiv_id, p.doi, p.authors, p.venue, p.publication_date,
+           CASE WHEN {RECORDED} THEN 1 ELSE 0 END AS recorded,
+           p.citation_count AS citations, p.citations_fetched_at
+    FROM paper p JOIN category c ON c.id = p.category_id {{where}}
+    ORDER BY {{order}}"""
+_CATALOG_ORDER = "c.position, c.id, p.position, p.id"
+
+
+def _by_category(reader: Reader, sql: str, read: Callable[[str, dict[str, Any]], Iterator[Any]]) -> Iterator[Any]:
+    """SQLite: what ``read`` gives of ``sql`` (``{where}`` and ``{order}`` to fill) for each category
+    in turn, in catalog order: each category's papers come in the order of
+    ix_paper_category_id_position, where the whole catalog in one statement is sorted first."""
+    sql = sql.format(where="WHERE p.category_id = :category", order="p.position, p.id")
+    for category in reader.rows("SELECT id FROM category ORDER BY position, id"):
+        yield from read(sql, {"category": category["id"]})
+
+
+_EXPORT_BIBTEX_SQL = """
+    SELECT p.key, p.cite_key, p.title, p.authors, p.year, p.url, p.arxiv_id, p.doi, p.venue, p.s2_id, c.name
+    FROM paper p JOIN category c ON c.id = p.category_id {where}
+    ORDER BY {order}"""
+
+
+def export_bibtex_rows(reader: Reader) -> Iterator[list[tuple[Any, ...]]]:
+    """Every paper as ``export bibtex`` needs it, in catalog order, a batch of tuples at a time:
+    (key, cite_key, title, authors, year, url, arxiv_id, doi, venue, s2_id, category name)."""
+    if reader.dialect == "sqlite":
+        return _by_category(reader, _EXPORT_BIBTEX_SQL, lambda sql, params: value_batches(reader, sql, params))
+    return value_batches(reader, _EXPORT_BIBTEX_SQL.format(where="", order=_CATALOG_ORDER))
 
 
 def _export_statements(reader: Reader) -> dict[str, str]:
@@ -842,6 +870,134 @@ def export_beside(reader: Reader, name: str) -> Iterator[dict[str, Any]]:
     """``citation_history`` or ``reading`` streamed in the papers' order: an export on SQLite takes
     each paper's rows as it comes to the paper and never holds the whole table."""
     return reader.stream(_export_statements(reader)[name])
+
+
+# ---- export json on SQLite: each paper's JSON text made by SQLite (``exchange.document.write_json``)
+#
+# The text ``json.JSONEncoder(ensure_ascii=False)`` writes for the paper's dict (``document._paper_out``),
+# byte for byte: json_quote escapes a text as that encoder does (" and \ and \b \f \n \r \t with a
+# backslash, other control characters as \u00xx in lower case, everything else as it is), writes an
+# integer as its digits and NULL as null; a timestamp in the one form SQLAlchemy stores on SQLite
+# ("2024-05-01 10:00:00.000000") is rewritten as ``document.stamp_text`` rewrites it. A value in
+# any other form (a timestamp written otherwise, a REAL, a text or a BLOB where an integer goes)
+# makes the paper's text NULL: the caller builds that paper from its rows (``export_paper``).
+
+_DIGIT = "[0-9]"
+_STORED_STAMP = f"{_DIGIT * 4}-{_DIGIT * 2}-{_DIGIT * 2} {_DIGIT * 2}:{_DIGIT * 2}:{_DIGIT * 2}.{_DIGIT * 6}"
+
+
+def _stamp_json(column: str) -> str:
+    """SQL: the JSON of a timestamp ``_stamp_ok`` accepts, as ``stamp_text`` writes it
+    (microseconds only when there are any); null for NULL."""
+    return (
+        f"""iif({column} IS NULL, 'null', '"' || substr({column}, 1, 10) || 'T' """
+        f"""|| substr({column}, 12, iif(substr({column}, 21) = '000000', 8, 15)) || '+00:00"')"""
+    )
+
+
+def _stamp_ok(column: str) -> str:
+    return f"({column} IS NULL OR {column} GLOB '{_STORED_STAMP}')"
+
+
+def _int_ok(column: str) -> str:
+    return f"typeof({column}) IN ('integer', 'null')"
+
+
+def _json_object(fields: Sequence[tuple[str, str]], *, close: bool = True) -> str:
+    """SQL: a JSON object of ``fields`` ((name, SQL of the value's JSON)) as the encoder writes one
+    (", " and ": " between); ``close=False`` leaves it open after the last value."""
+    text = "{" + ", ".join(f'"{name}": %s' for name, _ in fields) + ("}" if close else "")
+    return f"printf('{text}', {', '.join(value for _, value in fields)})"
+
+
+_POINT_JSON = _json_object([("count", "json_quote(h.citations)"), ("fetched_at", _stamp_json("h.fetched_at"))])
+# A paper's citation history, its points in their order (the index's: fetched_at, then id); NULL
+# when a point is in another form.
+_HISTORY_JSON = f"""(SELECT iif(count(*) = count(t.point), '[' || ifnull(group_concat(t.point, ', '), '') || ']', NULL)
+    FROM (SELECT iif(typeof(h.citations) = 'integer' AND {_stamp_ok("h.fetched_at")}, {_POINT_JSON}, NULL) AS point
+          FROM citation_history h WHERE h.paper_id = p.id ORDER BY h.fetched_at, h.id) t)"""
+_PAPER_JSON_FIELDS = (
+    ("key", "json_quote(p.key)"), ("cite_key", "json_quote(p.cite_key)"), ("title", "json_quote(p.title)"),
+    ("year", "json_quote(p.year)"), ("category", "json_quote(c.slug)"), ("url", "json_quote(p.url)"),
+    ("description", "json_quote(p.description)"), ("s2_id", "json_quote(p.s2_id)"),
+    ("arxiv_id", "json_quote(p.arxiv_id)"), ("doi", "json_quote(p.doi)"), ("authors", "json_quote(p.authors)"),
+    ("venue", "json_quote(p.venue)"), ("publication_date", "json_quote(substr(p.publication_date, 1, 10))"),
+    ("recorded", f"iif({RECORDED}, 'true', 'false')"), ("citations", "json_quote(p.citation_count)"),
+    ("citations_fetched_at", _stamp_json("p.citations_fetched_at")),
+)  # fmt: skip
+_PAPER_JSON_OK = (
+    f"{_int_ok('p.year')} AND {_int_ok('p.citation_count')} AND typeof(p.publication_date) IN ('text', 'null') "
+    f"AND {_stamp_ok('p.citations_fetched_at')}"
+)
+# A category's papers in order (ix_paper_category_id_position: no sort), each as its JSON text
+# up to its reading list, left open: ``{"key": ..., "citation_history": [...], "reading": [``.
+_PAPERS_JSON_SQL = f"""
+    SELECT p.id, iif({_PAPER_JSON_OK}, {_json_object(_PAPER_JSON_FIELDS, close=False)}, NULL)
+                 || ', "citation_history": ' || {_HISTORY_JSON} || ', "reading": [' AS json
+    FROM paper p JOIN category c ON c.id = p.category_id
+    WHERE p.category_id = :category ORDER BY p.position, p.id"""
+_READING_JSON = _json_object(
+    [
+        ("user", "json_quote(r.user_name)"), ("status", "json_quote(r.status)"),
+        ("started_at", _stamp_json("r.started_at")), ("read_at", _stamp_json("r.read_at")),
+        ("note", "json_quote(r.note)"), ("updated_at", _stamp_json("r.updated_at")),
+    ]
+)  # fmt: skip
+_READING_JSON_OK = " AND ".join(
+    [*(f"typeof(r.{c}) IN ('text', 'null')" for c in ("user_name", "status", "note")),
+     *(_stamp_ok(f"r.{c}") for c in ("started_at", "read_at", "updated_at"))]
+)  # fmt: skip
+
+
+def export_papers_json(reader: Reader, category_ids: Iterable[int]) -> Iterator[list[tuple[int, str | None]]]:
+    """SQLite: every paper of the categories (ids in the document's order), a batch of rows at a
+    time, as (id, its JSON text in the catalog document up to its reading list, left open), the
+    text None when some value is not in the form it is made for (``export_paper`` reads that
+    paper's rows)."""
+    for category in category_ids:
+        yield from value_batches(reader, _PAPERS_JSON_SQL, {"category": category})
+
+
+def export_reading_json(reader: Reader) -> Iterator[list[tuple[int, str | None]]]:
+    """SQLite: every reading state as (paper id, its JSON text in the document or None when some
+    value is not in the form it is made for), in the papers' order, users by name; in batches."""
+    return value_batches(
+        reader,
+        f"""SELECT r.paper_id, iif({_READING_JSON_OK}, {_READING_JSON}, NULL) AS json
+            FROM reading r {_PAPERS_ORDER.format(t="r")}, r.user_name""",
+    )
+
+
+def value_batches(reader: Reader, sql: str, params: dict[str, Any] | None = None) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows of ``sql`` as tuples (its columns in order), a batch at a time: on the light road
+    straight from sqlite3 (``SqliteReader.batches``), no dict made for a row."""
+    batches = getattr(reader, "batches", None)
+    if batches is not None:
+        yield from batches(sql, params)
+        return
+    batch: list[tuple[Any, ...]] = []
+    for row in reader.stream(sql, params):
+        batch.append(tuple(row.values()))
+        if len(batch) >= 1000:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def export_paper(reader: Reader, paper_id: int) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """One paper's row as ``export_papers`` gives it, its citation history and its reading state
+    (``export_tables``' rows)."""
+    paper, history, reading = reader.many(
+        [
+            (_EXPORT_PAPERS_SQL.format(where="WHERE p.id = :id", order="p.id"), {"id": paper_id}),
+            ("SELECT h.paper_id, h.citations, h.fetched_at FROM citation_history h WHERE h.paper_id = :id "
+             "ORDER BY h.fetched_at, h.id", {"id": paper_id}),
+            ("SELECT r.paper_id, r.user_name, r.status, r.started_at, r.read_at, r.note, r.updated_at FROM reading r "
+             f"WHERE r.paper_id = :id ORDER BY r.user_name{binary_order(reader)}", {"id": paper_id}),
+        ]
+    )  # fmt: skip
+    return paper[0], history, reading
 
 
 def catalog_is_empty(reader: Reader) -> bool:

@@ -227,29 +227,74 @@ def dump_document(reader: Reader) -> dict[str, Any]:
     }
 
 
-def write_json(reader: Reader, out: IO[str]) -> dict[str, int]:
+def write_json(reader: Reader, out: IO[str], *, fast: bool = True) -> dict[str, int]:
     """Write the whole catalog as a document, one category, paper or video a line, streaming
-    the papers; returns how many of each were written."""
-    categories, papers, videos = document_parts(reader)
-    encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+    the papers; returns how many of each were written.
+
+    On SQLite (``fast``) each paper's text is made by SQLite (``queries.export_papers_json``),
+    byte for byte what encoding its dict writes; the papers whose text it does not make (a value
+    stored in another form) are read and encoded here."""
+    if fast and reader.dialect == "sqlite":
+        from paperread import queries
+
+        tables = queries.export_tables(reader, ("categories", *queries.VIDEO_TABLES))
+        categories = [{"slug": c["slug"], "name": c["name"]} for c in tables["categories"]]
+        videos = document_videos(tables)
+        papers: Iterable[str] = _papers_json(reader, [c["id"] for c in tables["categories"]])
+    else:
+        categories, paper_dicts, videos = document_parts(reader)
+        papers = map(_ENCODE, paper_dicts)
     counts = {}
     out.write(f'{{"format": "{FORMAT}", "version": {FORMAT_VERSION},\n')
-    parts: tuple[tuple[str, Any, bool], ...] = (
-        ("categories", categories, False),
+    parts: tuple[tuple[str, Iterable[str], bool], ...] = (
+        ("categories", map(_ENCODE, categories), False),
         ("papers", papers, False),
-        ("videos", videos, True),
+        ("videos", map(_ENCODE, videos), True),
     )
     for name, items, last in parts:
         out.write(f' "{name}": [')
         n = 0
         chunk: list[str] = []
         for item in items:
-            chunk.append(("\n  " if n == 0 else ",\n  ") + encode(item))
+            chunk.append(item)
             n += 1
             if len(chunk) >= 1000:
-                out.write("".join(chunk))
+                out.write(("\n  " if n == len(chunk) else ",\n  ") + ",\n  ".join(chunk))
                 chunk.clear()
-        out.write("".join(chunk))
+        if chunk:
+            out.write(("\n  " if n == len(chunk) else ",\n  ") + ",\n  ".join(chunk))
         out.write(("\n ]" if n else "]") + ("}\n" if last else ",\n"))
         counts[name] = n
     return counts
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+
+
+def _papers_json(reader: Reader, category_ids: list[int]) -> Iterator[str]:
+    """Each paper's text in the document, in order: SQLite's, its reading states' texts (streamed
+    beside) put in; a paper with a value SQLite's text is not made for is read and encoded here."""
+    from paperread import queries
+
+    readings = (state for batch in queries.export_reading_json(reader) for state in batch)
+    reading_id, reading = next(readings, (None, None))
+    for batch in queries.export_papers_json(reader, category_ids):
+        for paper_id, text in batch:
+            if paper_id != reading_id:
+                yield _paper_json(reader, paper_id) if text is None else text + "]}"
+                continue
+            states = []
+            while reading_id == paper_id:
+                states.append(reading)
+                reading_id, reading = next(readings, (None, None))
+            if text is None or None in states:
+                yield _paper_json(reader, paper_id)
+            else:
+                yield text + ", ".join(states) + "]}"  # type: ignore[arg-type]
+
+
+def _paper_json(reader: Reader, paper_id: int) -> str:
+    from paperread import queries
+
+    row, history, reading = queries.export_paper(reader, paper_id)
+    return _ENCODE(_paper_out(row, _PerPaper(history, _history_out), _PerPaper(reading, _reading_out)))

@@ -41,14 +41,11 @@ def _bib_title(title: str) -> str:
     return "".join(out).strip()
 
 
-_ASCII_CAPITAL_WORD_RE = re.compile(r"(?<![^ ])[^ ]*[A-Z][^ ]*")
-
-
 def _brace_capitals(escaped: str) -> str:
     """Each word (between single spaces: ``latex_escape`` wrote them) with a capital letter in braces
     (escaping adds none: a word of the escaped text has one when the word written had one)."""
-    if escaped.isascii():
-        return _ASCII_CAPITAL_WORD_RE.sub(r"{\g<0>}", escaped)
+    if escaped.isascii():  # (a word has a capital when lower() changes it: A-Z are ASCII's only capitals)
+        return " ".join(["{" + w + "}" if w != w.lower() else w for w in escaped.split(" ")])
     return " ".join("{" + w + "}" if any(ch.isupper() for ch in w) else w for w in escaped.split(" "))
 
 
@@ -89,15 +86,65 @@ def _bib_entry(p: dict[str, Any], category_name: str) -> str:
     return f"@misc{{{p['cite_key'] or p['key']},\n{body}\n}}\n"
 
 
+# Characters ``latex_escape`` escapes (with "--", and any whitespace but single spaces).
+_SPECIAL_RE = re.compile(r"[\\{}%$&#_^~]")
+_ROW_NAMES = ("key", "cite_key", "title", "authors", "year", "url", "arxiv_id", "doi", "venue", "s2_id")
+
+
+def _bib_entry_row(row: tuple[Any, ...]) -> str:
+    """``_bib_entry`` of a row of ``queries.export_bibtex_rows``. When its texts are plain (no
+    character ``latex_escape`` escapes, no "--", no whitespace but single spaces between words:
+    most papers) it is written here, each text as it is; else by ``_bib_entry``."""
+    key, cite_key, title, authors, year, url, arxiv_id, doi, venue, s2_id, category_name = row
+    # The texts between bars: a space beside a bar is a text's first or last character. Printable
+    # text holds no whitespace but the space (the others are control characters or separators).
+    texts = f"|{title}|{authors or ''}|{doi or ''}|{venue or ''}|{category_name}|"
+    if not (
+        texts.isprintable()
+        and "--" not in texts
+        and "  " not in texts
+        and " |" not in texts
+        and "| " not in texts
+        and _SPECIAL_RE.search(texts) is None
+        and type(title) is str
+        and (not authors or (";" not in authors and _BIB_AND_RE.search(authors) is None))
+    ):
+        return _bib_entry(dict(zip(_ROW_NAMES, row, strict=False)), category_name)
+    parts = [f"@misc{{{cite_key or key},\n  title = {{{_brace_capitals(title)}}}"]
+    if authors:
+        if "," not in authors:
+            parts.append(f",\n  author = {{{authors}}}")
+        elif authors.count(",") == authors.count(", ") and " ," not in authors and authors[0] != ",":
+            parts.append(f",\n  author = {{{authors.replace(', ', ' and ')}}}")  # ("A. He, B. Zhang": the usual)
+        else:
+            names = [name for name in (part.strip() for part in authors.split(",")) if name]
+            if names:
+                parts.append(f",\n  author = {{{' and '.join(names)}}}")
+    if year is not None:
+        parts.append(f",\n  year = {{{year}}}")
+    if url:
+        parts.append(f",\n  url = {{{url.replace('{', '%7B').replace('}', '%7D')}}}")
+    if arxiv_id:
+        parts.append(f",\n  eprint = {{{arxiv_id}}},\n  archivePrefix = {{arXiv}}")
+    if doi:
+        parts.append(f",\n  doi = {{{doi}}}")
+    if venue:
+        parts.append(f",\n  howpublished = {{{venue}}}")
+    if s2_id:
+        parts.append(f",\n  s2id = {{{s2_id}}}")
+    parts.append(f",\n  note = {{Category: {category_name}}}\n}}\n")
+    return "".join(parts)
+
+
 def write_bibtex(reader: Reader, out: IO[str]) -> dict[str, int]:
     """One ``@misc`` entry per paper, keyed by its citation key (the one its bibliography gave),
     else by the paper's key."""
     from paperread import queries
 
     n = 0
-    for row in queries.export_papers(reader):
-        out.write(("\n" if n else "") + _bib_entry(row, row["category_name"]))
-        n += 1
+    for batch in queries.export_bibtex_rows(reader):
+        out.write(("\n" if n else "") + "\n".join(map(_bib_entry_row, batch)))
+        n += len(batch)
     return {"papers": n}
 
 
