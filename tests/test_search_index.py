@@ -234,6 +234,59 @@ def test_an_index_started_before_cleaning_is_replaced_when_cleaning_changed_the_
     assert _found(tmp_path / "dirty.db", "giraffes") == {"p-7"}
 
 
+def _csv(papers: list[dict[str, str]]) -> str:
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["key", "title", "category", "description", "authors"])
+    writer.writerows([p["key"], p["title"], "c", p["description"], p["authors"]] for p in papers)
+    return out.getvalue()
+
+
+def _bib(papers: list[dict[str, str]]) -> str:
+    return "\n".join(
+        f"@misc{{{p['key']},\n  title = {{{p['title']}}},\n  author = {{{p['authors'].replace(', ', ' and ')}}},\n"
+        "  note = {Category: c}\n}\n"
+        for p in papers
+    )
+
+
+@pytest.mark.parametrize("fmt", ["csv", "bibtex"])
+def test_csv_and_bibtex_imports_start_the_index_before_cleaning_and_replace_it_when_cleaning_changed_it(
+    tmp_path: Path, fmt: str
+) -> None:
+    """A CSV or BibTeX file's papers are indexed from the reader's text while they are cleaned
+    (``Parsed.later``); when the cleaning changes a paper's text (a key another paper holds,
+    merged duplicates), that index is thrown away and built again: either way the index
+    answers what a scan of the papers does."""
+    papers = [
+        {"key": f"p-{i}", "title": f"Paper {i} about zebras", "description": f"text {i}", "authors": "A. One, B. Two"}
+        for i in range(400)
+    ]
+    variants = {
+        "clean": papers,
+        "key taken": [*papers[:9], {**papers[9], "key": "p-3", "title": "Giraffes of another key"}, *papers[10:]],
+        "merged": [*papers[:9], {**papers[3], "authors": "C. Three"}, *papers[10:]],
+    }
+    for name, rows in variants.items():
+        if fmt == "bibtex":
+            rows = [{**p, "description": ""} for p in rows]
+        db, source = tmp_path / f"{name}.db", tmp_path / f"{name}.{'csv' if fmt == 'csv' else 'bib'}"
+        source.write_text(_csv(rows) if fmt == "csv" else _bib(rows), encoding="utf-8")
+        Cli(db).ok("init", "--empty")
+        Cli(db).ok("import", str(source))
+        Cli(db).ok("db", "check")  # the search index matches the papers
+        fields = _fields(db)
+        assert len(fields) == (399 if name == "merged" else 400)
+        for needle in ("zebras", "giraffes", "p-3\n", "c. three", "text 9"):
+            assert _found(db, needle) == _expected(fields, needle), (name, needle)
+        with sqlite3.connect(db) as conn:
+            conn.execute("INSERT INTO paper_fts(paper_fts, rank) VALUES ('integrity-check', 1)")  # raises if not
+            assert conn.execute("SELECT name FROM sqlite_temp_master").fetchall() == []
+
+
 @pytest.mark.parametrize(("sig", "delay"), [("SIGINT", 0.5), ("SIGINT", 0.8), ("SIGKILL", 0.7)])
 def test_an_import_stopped_at_any_moment_leaves_all_or_nothing(tmp_path: Path, sig: str, delay: float) -> None:
     """Ctrl-C or a kill while a big file goes in (the search index building in its thread):

@@ -191,7 +191,8 @@ _NO_TITLE = "paper skipped: title is empty"
 def read_bibtex(text: str, source: str) -> Parsed:
     """Every entry with a title is a paper; a value that cannot be read is left off it, with a
     warning (``exchange.lenient``); an entry repeating an earlier one (an id and the title) is
-    merged into it."""
+    merged into it. The entries are read here, their values cleaned on first use of the
+    result's ``doc`` (``Parsed.later``)."""
     problems: list[Problem] = []
     categories = Categories()
     papers: list[dict[str, Any]] = []
@@ -207,24 +208,29 @@ def read_bibtex(text: str, source: str) -> Parsed:
         lines.append(entry.line)
     if not found and not problems and text.strip():  # (an empty file: what an empty catalog exports)
         raise InputError(f"{source} is not BibTeX: it has no @type{{key, ...}} entry")
-    papers, kept, lenient = lenient_papers(papers, lambda i: lines[i])
-    lines = [lines[i] for i in kept]
-    doc: dict[str, Any] = {
-        "format": "paperread",
-        "version": 1,
-        "categories": categories.items,
-        "papers": papers,
-        "videos": [],
-    }
-    doc, more = clean_document(
-        doc,
-        source=source,
-        locate=lambda kind, i, item: lines[i] if kind == "paper" else f"{kind} #{i + 1}",
-        consume=True,
-    )
-    more = [replace(p, message="entry skipped: it has no title") if p.message == _NO_TITLE else p for p in more]
-    for paper in doc["papers"]:
-        if paper["cite_key"] == paper["key"]:  # (paperread's own export: the key is the citation key)
-            paper["cite_key"] = None
-    problems = sorted(problems + lenient + more, key=lambda p: p.where if isinstance(p.where, int) else 0)
-    return Parsed("bibtex", doc, problems, BIBTEX_CARRIES)
+
+    def finish() -> tuple[dict[str, Any], list[Problem]]:
+        kept_papers, kept, lenient = lenient_papers(papers, lambda i: lines[i])
+        kept_lines = [lines[i] for i in kept]
+        doc: dict[str, Any] = {
+            "format": "paperread",
+            "version": 1,
+            "categories": categories.items,
+            "papers": kept_papers,
+            "videos": [],
+        }
+        papers.clear()  # (each paper is the document's now: the reader's list is given up)
+        doc, more = clean_document(
+            doc,
+            source=source,
+            locate=lambda kind, i, item: kept_lines[i] if kind == "paper" else f"{kind} #{i + 1}",
+            consume=True,
+        )
+        more = [replace(p, message="entry skipped: it has no title") if p.message == _NO_TITLE else p for p in more]
+        for paper in doc["papers"]:
+            if paper["cite_key"] == paper["key"]:  # (paperread's own export: the key is the citation key)
+                paper["cite_key"] = None
+        every = sorted(problems + lenient + more, key=lambda p: p.where if isinstance(p.where, int) else 0)
+        return doc, every
+
+    return Parsed.later("bibtex", BIBTEX_CARRIES, papers, finish)

@@ -4,7 +4,7 @@ into a cleaned catalog document), decoding, detecting a format, and categories n
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +21,57 @@ EXTENSIONS = {
 BIBTEX_ENTRY_RE = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]", re.MULTILINE)
 
 
-@dataclass
 class Parsed:
-    """A file read into a cleaned catalog document."""
+    """A file read into a cleaned catalog document.
 
-    format: str
-    doc: dict[str, Any]
-    problems: list[Problem]
-    carried: Carried
-    raw_papers = None  # cleaned already (see ParsedJson)
+    ``Parsed.later``: a file read whose papers are cleaned (``exchange.lenient`` and
+    ``clean.clean_document``) on first use of ``doc`` or ``problems``; until then
+    ``raw_papers`` holds them as the reader made them, so ``exchange.run.import_parsed`` can
+    start the search index from their text beside the cleaning (as for JSON, ``ParsedJson``).
+    """
+
+    raw_papers: list[dict[str, Any]] | None = None  # (None: cleaned already)
+
+    def __init__(self, format: str, doc: dict[str, Any], problems: list[Problem], carried: Carried) -> None:
+        self.format, self.carried = format, carried
+        self._cleaned: tuple[dict[str, Any], list[Problem]] | None = (doc, problems)
+        self._finish: Callable[[], tuple[dict[str, Any], list[Problem]]] | None = None
+
+    @classmethod
+    def later(
+        cls,
+        format: str,
+        carried: Carried,
+        raw_papers: list[dict[str, Any]],
+        finish: Callable[[], tuple[dict[str, Any], list[Problem]]],
+    ) -> Parsed:
+        """A file read whose cleaning, ``finish()``, waits for the first use of ``doc`` or ``problems``."""
+        parsed = cls(format, {}, [], carried)
+        parsed._cleaned, parsed._finish, parsed.raw_papers = None, finish, raw_papers
+        return parsed
+
+    def _clean(self) -> tuple[dict[str, Any], list[Problem]]:
+        if self._cleaned is None:
+            import gc
+
+            assert self._finish is not None
+            enabled = gc.isenabled()
+            gc.disable()  # (as ``formats.parse`` reads: a dict a paper, no cycle among them)
+            try:
+                self._cleaned = self._finish()
+            finally:
+                if enabled:
+                    gc.enable()
+            self._finish = self.raw_papers = None
+        return self._cleaned
+
+    @property
+    def doc(self) -> dict[str, Any]:
+        return self._clean()[0]
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self._clean()[1]
 
 
 def decode(data: bytes, source: str) -> str:

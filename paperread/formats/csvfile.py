@@ -186,7 +186,8 @@ def _csv_columns(header: list[str], source: str) -> tuple[dict[str, int], list[s
 def read_csv(text: str, source: str) -> Parsed:
     """One paper per row under a header naming some of ``CSV_COLUMNS`` (``title`` at least) or
     their aliases (``CSV_ALIASES``: Zotero, Scopus and Web of Science exports; a tab-delimited
-    file is read too). A value that cannot be read is left off its paper with a warning."""
+    file is read too). A value that cannot be read is left off its paper with a warning. The
+    rows are read here, their values cleaned on first use of the result's ``doc`` (``Parsed.later``)."""
     first = text.split("\n", 1)[0]
     tabbed = first.count("\t") > first.count(",")
     if not tabbed:
@@ -280,20 +281,6 @@ def read_csv(text: str, source: str) -> Parsed:
         lines.append(start)
     if not tabbed:  # an unclosed quote runs to the end of the text: the last record read holds it
         _csv_check_quotes(text, *last, source)
-    papers, kept, lenient = lenient_papers(papers, lambda i: lines[i])
-    lines = [lines[i] for i in kept]
-    doc: dict[str, Any] = {
-        "format": "paperread", "version": 1, "categories": categories.items, "papers": papers, "videos": [],
-    }  # fmt: skip
-    doc, more = clean_document(
-        doc,
-        source=source,
-        locate=lambda kind, i, item: lines[i] if kind == "paper" else f"{kind} #{i + 1}",
-        consume=True,
-    )
-    for paper in doc["papers"]:
-        if paper["cite_key"] == paper["key"]:
-            paper["cite_key"] = None
     modes = {
         "title": "set", "year": "set", "category": "set", "url": "set", "description": "set", "authors": "set",
         "venue": "set", "recorded": "set", "s2_id": "fill", "arxiv_id": "fill", "doi": "fill", "citations": "seed",
@@ -302,8 +289,27 @@ def read_csv(text: str, source: str) -> Parsed:
     if "full_names" in columns:  # (Scopus and Web of Science: full names where given, else the short ones)
         columns.setdefault("authors", columns["full_names"])
     carried = Carried(papers={k: v for k, v in modes.items() if k in columns}, order=True)
-    problems = sorted(problems + lenient + more, key=lambda p: p.where if isinstance(p.where, int) else 0)
-    return Parsed("csv", doc, problems, carried)
+
+    def finish() -> tuple[dict[str, Any], list[Problem]]:
+        kept_papers, kept, lenient = lenient_papers(papers, lambda i: lines[i])
+        kept_lines = [lines[i] for i in kept]
+        doc: dict[str, Any] = {
+            "format": "paperread", "version": 1, "categories": categories.items, "papers": kept_papers, "videos": [],
+        }  # fmt: skip
+        papers.clear()  # (each paper is the document's now: the reader's list is given up)
+        doc, more = clean_document(
+            doc,
+            source=source,
+            locate=lambda kind, i, item: kept_lines[i] if kind == "paper" else f"{kind} #{i + 1}",
+            consume=True,
+        )
+        for paper in doc["papers"]:
+            if paper["cite_key"] == paper["key"]:
+                paper["cite_key"] = None
+        every = sorted(problems + lenient + more, key=lambda p: p.where if isinstance(p.where, int) else 0)
+        return doc, every
+
+    return Parsed.later("csv", carried, papers, finish)
 
 
 def write_csv(reader: Reader, out: IO[str]) -> dict[str, int]:
