@@ -295,3 +295,54 @@ def test_a_links_match_form_is_the_values_one(
 
     url = f"{scheme}{www}{host}{port}{path}{tail}"
     assert link_form(url) == values.normalize_url_for_match(url)
+
+
+# ---------------------------------------------------------------------------- the lenient reader's road
+
+OPTIONAL_VALUES: dict[str, Any] = {  # per field: canonical values and others its cleaner changes or refuses
+    "key": ["resnet", "ResNet", " resnet", "a b", "", None, 3],
+    "cite_key": ["He2016:deep", " He2016", "a,b", "", None, "x" * 201],
+    "year": [2016, "2016", "0001", "0000", "2999", " 2016", "２０１６", "16", "2016a", True, 0, "", None, 2016.0],
+    "url": ["https://arxiv.org/abs/1512.03385", "arxiv.org/abs/1", "https://a b", "HTTPS://X.ORG", "", None],
+    "description": ["ResNet", " ResNet", "a\nb", "a\x1bb", "x" * 5000, "", None, 1],
+    "s2_id": ["2c03df8b48bf3fa39054345bafabfeff15bfd11d", "2C03DF8B48BF3FA39054345BAFABFEFF15BFD11D", "", None],
+    "arxiv_id": ["1512.03385", "arXiv:1512.03385", "1512.03385v2", "hep-th/9901001", "", None],
+    "doi": ["10.1109/cvpr.2016.90", "10.1109/CVPR.2016.90", "doi:10.1/x", "10.1/" + "x" * 300, "", None],
+    "authors": ["Kaiming He", "Kaiming He ", "K\u202eH", "", None],
+    "venue": ["CVPR", "\tCVPR", "", None],
+    "publication_date": [None, "", "2016-06-27", "2016-6-27"],
+    "citations": [None, 0, 5, -1, True, 10**12, "5"],
+}
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    changes=st.lists(st.sampled_from(sorted(OPTIONAL_VALUES)), max_size=3, unique=True).flatmap(
+        lambda names: st.fixed_dictionaries({n: st.sampled_from(OPTIONAL_VALUES[n]) for n in names})
+    ),
+    year=st.sampled_from([2016, "2016", None]),
+)
+def test_the_lenient_road_for_canonical_values_is_what_the_cleaners_give(changes: dict[str, Any], year: Any) -> None:
+    """``clean.fast_optionals``: True only when every optional cleaner leaves its value as it is
+    (a year written as four digits made its number, as the cleaner makes it); False changes nothing."""
+    paper = {**{name: choices[0] for name, choices in OPTIONAL_VALUES.items()}, "year": year, **changes}
+    fast = dict(paper)
+    cleaners = clean.optional_cleaners(LATEST)
+    if not clean.fast_optionals(fast, LATEST):
+        assert fast == paper
+        return
+    for name, cleaner in cleaners.items():
+        value = paper[name]
+        if value is None or value == "":  # (passed over by the lenient reader)
+            assert fast[name] == value
+        else:
+            assert cleaner(value) == fast[name]
+            assert type(cleaner(value)) is type(fast[name])
+
+
+@settings(max_examples=500, deadline=None)
+@given(title=st.text(alphabet=st.characters(max_codepoint=127), max_size=12))
+def test_an_ascii_title_has_a_form_exactly_when_it_has_a_letter_or_digit(title: str) -> None:
+    from paperread.exchange import lenient
+
+    assert (lenient._ASCII_ALNUM_RE.search(title) is not None) == (lenient.title_form(title) is not None)

@@ -484,6 +484,59 @@ def optional_cleaners(latest: int) -> dict[str, Callable[[Any], Any]]:
     }
 
 
+_OPTIONAL_TEXT = (("description", _DESCRIPTION_MAX), ("authors", _AUTHORS_MAX), ("venue", _VENUE_MAX))
+
+
+def fast_optionals(p: dict[str, Any], latest: int) -> bool:
+    """Whether ``optional_cleaners`` would leave every optional value of ``p`` (each field
+    present) as it is: each None, empty (which the lenient reader passes over) or already
+    canonical, by the same checks as their own fast roads (and ``_fast_paper``'s). A year
+    written as four digits counts, and is made the number its cleaner makes of it (the only
+    change, and only when True). The lenient reader's road for the papers of a paperread export."""
+    key, cite, year, url, s2, arxiv, doi, day, citations = (
+        p["key"], p["cite_key"], p["year"], p["url"], p["s2_id"], p["arxiv_id"], p["doi"], p["publication_date"],
+        p["citations"],
+    )  # fmt: skip
+    if not (
+        (key is None or key == "" or (type(key) is str and values.KEY_RE.fullmatch(key)))
+        and (cite is None or cite == "" or (type(cite) is str and _CITE_KEY_RE.fullmatch(cite)))
+        and (url is None or url == "" or (type(url) is str and len(url) <= _LINK_MAX and _URL_FAST_RE.fullmatch(url)))
+        and (s2 is None or s2 == "" or (type(s2) is str and _S2_RE.fullmatch(s2)))
+        and (arxiv is None or arxiv == "" or (type(arxiv) is str and _ARXIV_FAST_RE.fullmatch(arxiv)))
+        and (
+            doi is None
+            or doi == ""
+            or (type(doi) is str and len(doi) <= DOI_MAX and _DOI_FAST_RE.fullmatch(doi) and doi == doi.lower())
+        )
+        and (day is None or day == "")
+        and (citations is None or (type(citations) is int and 0 <= citations <= limits.COUNT_MAX))
+    ):
+        return False
+    for name, limit in _OPTIONAL_TEXT:
+        text = p[name]
+        if not (
+            text is None
+            or text == ""
+            or (
+                type(text) is str
+                and len(text) <= limit
+                and text.isprintable()
+                and not text[0].isspace()
+                and not text[-1].isspace()
+            )
+        ):
+            return False
+    if year is None or year == "":
+        return True
+    if type(year) is str and len(year) == 4 and year.isascii() and year.isdigit():
+        number = int(year)
+        if values.EARLIEST_YEAR <= number <= latest:
+            p["year"] = number
+            return True
+        return False
+    return type(year) is int and values.EARLIEST_YEAR <= year <= latest
+
+
 def _video_day(value: Any) -> str:
     if _DAY_RE.fullmatch(str(value)):
         return str(_day(value, "date"))

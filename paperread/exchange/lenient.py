@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from paperread.errors import InputError
-from paperread.exchange.clean import ID_NAMES, Problem, optional_cleaners
+from paperread.exchange.clean import ID_NAMES, Problem, fast_optionals, optional_cleaners
 
 _IDS = ("s2_id", "arxiv_id", "doi")
 # Every field of a catalog document's paper: one the reader did not give is set to None, so that
@@ -44,6 +44,7 @@ def title_form(title: Any) -> str | None:
 
 
 _NOT_ALNUM_RE = re.compile(r"[\W_]+")  # (what str.isalnum() refuses: \w is isalnum() and "_")
+_ASCII_ALNUM_RE = re.compile(r"[A-Za-z0-9]")  # (in ASCII text, what _NOT_ALNUM_RE leaves)
 
 
 def lenient_papers(
@@ -53,7 +54,8 @@ def lenient_papers(
     indexes (into ``papers``) of those kept, and a warning for each value left off and each
     paper merged. ``where(i)`` says where paper ``i`` is (its line). The papers are the caller's
     to give up (a file just read): each is cleaned in place, every field of a paper present."""
-    cleaners = optional_cleaners(dt.date.today().year + 1)
+    latest = dt.date.today().year + 1
+    cleaners = optional_cleaners(latest)
     kept: list[dict[str, Any]] = []
     indexes: list[int] = []
     problems: list[Problem] = []
@@ -63,7 +65,7 @@ def lenient_papers(
         for name in _PAPER_FIELDS:
             if name not in paper:
                 paper[name] = None
-        for name, clean in cleaners.items():
+        for name, clean in () if fast_optionals(paper, latest) else cleaners.items():  # (each canonical: as it is)
             value = paper[name]
             if value is None or value == "":
                 continue
@@ -74,8 +76,11 @@ def lenient_papers(
                 outcome = "the paper gets a key of its own" if name == "key" else "the paper is imported without it"
                 message = f"{error.message}: {outcome}"
                 problems.append(Problem("paper", place, message, skipped=False, left_off=name != "key"))
-        form = title_form(paper.get("title"))
-        if form is None:  # no title: clean_document skips it and says so
+        title = paper.get("title")
+        # An ASCII title with a letter or digit has a form (title_form): made only when an id is shared.
+        lazy = type(title) is str and title.isascii() and _ASCII_ALNUM_RE.search(title) is not None
+        form = None if lazy else title_form(title)
+        if form is None and not lazy:  # no title: clean_document skips it and says so
             kept.append(paper)
             indexes.append(i)
             continue
@@ -111,13 +116,18 @@ def lenient_papers(
 
 
 def _same_paper(
-    paper: Mapping[str, Any], form: str, kept: list[dict[str, Any]], holders: Mapping[tuple[str, Any], int]
+    paper: Mapping[str, Any], form: str | None, kept: list[dict[str, Any]], holders: Mapping[tuple[str, Any], int]
 ) -> tuple[int, str] | None:
-    """The earlier paper this one repeats (an id or the key, and the title, in common), and the field."""
+    """The earlier paper this one repeats (an id or the key, and the title, in common), and the
+    field. ``form``: the paper's ``title_form``, or None to make it here when needed."""
     for name in (*_IDS, "key"):
         value = paper.get(name)
         earlier = holders.get((name, value)) if value is not None else None
-        if earlier is not None and title_form(kept[earlier].get("title")) == form:
+        if earlier is None:
+            continue
+        if form is None:
+            form = title_form(paper.get("title"))
+        if title_form(kept[earlier].get("title")) == form:
             return earlier, name
     return None
 
