@@ -391,6 +391,10 @@ def _require_current(target: Target) -> None:
         )
 
 
+# SQLite's FTS5 search indexes (migrations 0003 and 0008), each with what it indexes.
+SEARCH_INDEXES = {"paper_fts": "papers", "reading_note_fts": "notes on papers", "video_note_fts": "notes on videos"}
+
+
 def check_database(target: Target) -> None:
     """Raise DatabaseError unless the schema is current, SQLite's checks pass and no arXiv id
     or DOI is on two papers; one transaction."""
@@ -404,13 +408,15 @@ def check_database(target: Target) -> None:
             broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
             if broken:
                 raise DatabaseError(f"database '{target.display}' has {len(broken)} rows with broken references")
-            try:  # the search index against the papers' text (migration 0003)
-                conn.exec_driver_sql("INSERT INTO paper_fts(paper_fts, rank) VALUES ('integrity-check', 1)")
-            except DBAPIError as exc:
-                raise DatabaseError(
-                    f"database '{target.display}': the search index does not match the papers ({_first_line(exc.orig)})",
-                    hint="rebuild it: paperread db reindex",
-                ) from None
+            # The search indexes against the text they index (migrations 0003 and 0008).
+            for fts, what in SEARCH_INDEXES.items():
+                try:
+                    conn.exec_driver_sql(f"INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', 1)")
+                except DBAPIError as exc:
+                    raise DatabaseError(
+                        f"database '{target.display}': the search index does not match the {what} ({_first_line(exc.orig)})",
+                        hint="rebuild it: paperread db reindex",
+                    ) from None
         drifted = figures.drift(conn)  # the figures the triggers keep (migration 0007), against a recount
         if drifted:
             first = drifted[0]
@@ -447,7 +453,7 @@ def _check_schema_objects(conn: Connection, target: Target) -> None:
     tables = set(inspector.get_table_names())
     wanted = [table.name for table in metadata.sorted_tables]
     if target.sqlite_path is not None:
-        wanted.append("paper_fts")  # the search index (migration 0003)
+        wanted += SEARCH_INDEXES  # the search indexes (migrations 0003 and 0008)
     missing = [name for name in wanted if name not in tables]
     if missing:
         raise DatabaseError(
@@ -465,15 +471,16 @@ def _check_schema_objects(conn: Connection, target: Target) -> None:
 
 
 def rebuild_search_index(target: Target) -> int | None:
-    """Count the per-category figures again from the rows and build SQLite's search index of the
-    papers again from their text, in one transaction; the number of papers indexed. None on
+    """Count the per-category figures again from the rows and build SQLite's search indexes (of the
+    papers, and of the notes) again from their text, in one transaction; the number of papers indexed. None on
     PostgreSQL, whose trigram indexes it keeps itself (the figures are recounted there too)."""
     _require_current(target)
     with transaction(target) as conn:
         figures.recount(conn)
         if target.sqlite_path is None:
             return None
-        conn.exec_driver_sql("INSERT INTO paper_fts(paper_fts) VALUES ('rebuild')")
+        for fts in SEARCH_INDEXES:
+            conn.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
         return int(conn.exec_driver_sql("SELECT COUNT(*) FROM paper").scalar() or 0)
 
 

@@ -257,14 +257,10 @@ def search_ids_sql(reader: Reader, text: str, *, user: str | None = None) -> tup
     unicode_case = sqlite and any(not ch.isascii() and ch.lower() != ch.upper() for ch in needle)
     lower = "paperread_lower" if unicode_case else "lower"
     if sqlite and len(needle) >= 3 and "\n" not in needle:
-        # Trigrams covering the text side by side (and its last one), not every overlapping one: each
-        # candidate is checked for the whole text below, and FTS5 reads every trigram's list of
-        # papers (at 1,000,000 papers, 'transformer': 4 lists instead of 9, a sixth less time).
-        trigrams = dict.fromkeys([*(needle[i : i + 3] for i in range(0, len(needle) - 2, 3)), needle[-3:]])
         check = "instr(paperread_lower(body), :folded) > 0" if unicode_case else "body LIKE :folded ESCAPE '\\'"
         sql = f"SELECT rowid FROM paper_fts WHERE paper_fts MATCH :q AND {check}"
         params = {
-            "q": " AND ".join('"' + t.replace('"', '""') + '"' for t in trigrams),
+            "q": _trigram_query(needle),
             "folded": needle.lower() if unicode_case else _like(needle),
         }
     else:
@@ -273,15 +269,52 @@ def search_ids_sql(reader: Reader, text: str, *, user: str | None = None) -> tup
              OR {lower}(p2.authors) LIKE :q ESCAPE '\\'"""
         params = {"q": _like(needle)}
     if user is not None:
-        # SQLite's LIKE folds ASCII letters itself, as its lower() does: no copy of each note is
-        # made lower first (a fifth of the time of matching 50,000 notes).
-        folded = "{}" if sqlite and not unicode_case else f"{lower}({{}})"
-        sql += f""" UNION SELECT r2.paper_id FROM reading r2
-             WHERE r2.user_name = :note_user AND {folded.format("r2.note")} LIKE :note_q ESCAPE '\\'
-             UNION SELECT vp2.paper_id FROM video_note vn2 JOIN video_paper vp2 ON vp2.video_id = vn2.video_id
-             WHERE vn2.user_name = :note_user AND {folded.format("vn2.note")} LIKE :note_q ESCAPE '\\'"""
+        sql += " UNION " + _note_ids_sql(needle, sqlite=sqlite, unicode_case=unicode_case)
         params.update(note_user=user, note_q=_like(needle))
+        if note_index_serves(needle, sqlite=sqlite, unicode_case=unicode_case):
+            params["note_fts"] = _trigram_query(needle)
     return sql, params
+
+
+def note_index_serves(needle: str, *, sqlite: bool, unicode_case: bool) -> bool:
+    """Whether the notes' trigram indexes (migration 0008) answer for ``needle``: on SQLite, for
+    text of 3 characters or more whose letters with a case are ASCII ones (the notes are then
+    checked with LIKE, which folds ASCII letters only; FTS5 folds those alike, so every note
+    LIKE would match holds the text's trigrams). Other text scans the notes, as before: FTS5's
+    case folding follows SQLite's Unicode tables, not Python's ``lower`` that such text is
+    matched with (İ, ς, letters newer than SQLite's tables)."""
+    return sqlite and not unicode_case and len(needle) >= 3
+
+
+def _note_ids_sql(needle: str, *, sqlite: bool, unicode_case: bool, indexed: bool | None = None) -> str:
+    """The ids of the papers whose notes (``:note_user``'s, on the paper or on a video covering
+    it) match ``:note_q``; with ``indexed`` (by default ``note_index_serves``), the candidates
+    come from the trigram indexes (``:note_fts``), each checked with the same LIKE."""
+    if indexed is None:
+        indexed = note_index_serves(needle, sqlite=sqlite, unicode_case=unicode_case)
+    # SQLite's LIKE folds ASCII letters itself, as its lower() does: no copy of each note is
+    # made lower first (a fifth of the time of matching 50,000 notes).
+    folded = "{}" if sqlite and not unicode_case else f"{'paperread_lower' if unicode_case else 'lower'}({{}})"
+    # Indexed, the rows are looked up by the ids the index gives, not walked through the user's
+    # (the unary + keeps SQLite from taking the user_name index and testing each row's id).
+    user = "+" if indexed else ""
+    reading = video = ""
+    if indexed:
+        reading = " AND r2.id IN (SELECT rowid FROM reading_note_fts WHERE reading_note_fts MATCH :note_fts)"
+        video = " AND vn2.id IN (SELECT rowid FROM video_note_fts WHERE video_note_fts MATCH :note_fts)"
+    return f"""SELECT r2.paper_id FROM reading r2
+             WHERE {user}r2.user_name = :note_user AND {folded.format("r2.note")} LIKE :note_q ESCAPE '\\'{reading}
+             UNION SELECT vp2.paper_id FROM video_note vn2 JOIN video_paper vp2 ON vp2.video_id = vn2.video_id
+             WHERE {user}vn2.user_name = :note_user AND {folded.format("vn2.note")} LIKE :note_q ESCAPE '\\'{video}"""
+
+
+def _trigram_query(needle: str) -> str:
+    """An FTS5 query for the rows holding every trigram of ``needle`` (3 characters or more):
+    the trigrams side by side and the last one, not every overlapping one (each candidate is
+    checked for the whole text: FTS5 reads every trigram's list of rows; at 1,000,000 papers,
+    'transformer': 4 lists instead of 9, a sixth less time)."""
+    trigrams = dict.fromkeys([*(needle[i : i + 3] for i in range(0, len(needle) - 2, 3)), needle[-3:]])
+    return " AND ".join('"' + t.replace('"', '""') + '"' for t in trigrams)
 
 
 def papers(reader: Reader, *, search: str | None = None, **filters: Any) -> list[dict[str, Any]]:

@@ -43,7 +43,11 @@ def db_state(db: str) -> dict[str, list[tuple]]:
     engine = create_engine(db if "://" in db else f"sqlite:///{db}")
     try:
         with engine.connect() as conn:
-            tables = [t for t in inspect(conn).get_table_names() if not t.startswith("paper_fts")]
+            tables = [
+                t
+                for t in inspect(conn).get_table_names()
+                if not t.startswith(("paper_fts", "reading_note_fts", "video_note_fts"))
+            ]
             return {
                 t: sorted((tuple(row) for row in conn.execute(text(f"SELECT * FROM {t}"))), key=repr) for t in tables
             }
