@@ -346,3 +346,45 @@ def test_an_ascii_title_has_a_form_exactly_when_it_has_a_letter_or_digit(title: 
     from paperread.exchange import lenient
 
     assert (lenient._ASCII_ALNUM_RE.search(title) is not None) == (lenient.title_form(title) is not None)
+
+
+READER_VALUES: dict[str, list[Any]] = {  # what the CSV and BibTeX readers hand on, odd values among them
+    **OPTIONAL_VALUES,
+    "title": ["Deep Residual Learning", "Deep  residual learning!", " Spaced", "???", "a\x1bb", "", None],
+    "category": ["vision", None, "nlp"],
+    "recorded": [None, True, False],
+}
+
+
+def _reader_paper(i: int, changes: dict[str, Any]) -> dict[str, Any]:
+    paper = {name: choices[0] for name, choices in READER_VALUES.items()}
+    paper.update(key=f"paper-{i}", year="2016", title=f"Paper {i}", s2_id=None, arxiv_id=None, doi=None)
+    paper.update(changes)
+    return paper
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    changes=st.lists(
+        st.lists(st.sampled_from(sorted(READER_VALUES)), max_size=3, unique=True).flatmap(
+            lambda names: st.fixed_dictionaries({n: st.sampled_from(READER_VALUES[n]) for n in names})
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_papers_the_lenient_reader_found_canonical_clean_as_on_the_full_road(changes: list[dict[str, Any]]) -> None:
+    """``lenient_papers``' canonical papers (``clean_document(canonical=...)``) clean to the same
+    document with the same problems as when every value is checked again (duplicates merged,
+    ids taken off, empty values and papers with no title among them)."""
+    import copy
+
+    from paperread.exchange.lenient import lenient_papers
+
+    papers = [_reader_paper(i, c) for i, c in enumerate(changes)]
+    kept, _, _, canonical = lenient_papers(papers, lambda i: i + 1)
+    doc = {"format": "paperread", "version": 1, "categories": [{"slug": s, "name": s} for s in sorted(SLUGS)],
+           "papers": kept, "videos": []}  # fmt: skip
+    full = clean.clean_document(copy.deepcopy(doc))
+    trusted = clean.clean_document(copy.deepcopy(doc), canonical=canonical)
+    assert trusted == full

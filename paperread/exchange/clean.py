@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -325,11 +325,12 @@ _PAPER_FIELDS = itemgetter(
 _DESCRIPTION_MAX, _AUTHORS_MAX, _VENUE_MAX = (gate.LIMITS[name] for name in ("description", "authors", "venue"))
 
 
-def _fast_paper(p: dict[str, Any], slugs: set[str], latest: int) -> dict[str, Any] | None:
+def _fast_paper(p: dict[str, Any], slugs: set[str], latest: int, optionals: bool = False) -> dict[str, Any] | None:
     """``_clean_paper`` of a paper whose every value is already canonical (as an export writes
     them), with the same checks in one place; None when any value needs the full road (which
     then says what is wrong with it, or makes it canonical). Reading state and citation history
-    take their own cleaning, as there."""
+    take their own cleaning, as there. ``optionals``: the optional values other than the key
+    passed ``fast_optionals`` (none of them empty) and are not checked again here."""
     try:
         (key, title, year, category, url, description, s2, arxiv, doi, authors, venue, day, recorded, citations,
          fetched, history, reading) = _PAPER_FIELDS(p)  # fmt: skip
@@ -340,13 +341,18 @@ def _fast_paper(p: dict[str, Any], slugs: set[str], latest: int) -> dict[str, An
         (category is None or (type(category) is str and category in slugs))
         and type(key) is str
         and values.KEY_RE.fullmatch(key)
-        and (cite is None or (type(cite) is str and _CITE_KEY_RE.fullmatch(cite)))
         and type(title) is str
         and title
         and len(title) <= _TITLE_MAX
         and title.isprintable()
         and not title[0].isspace()
         and not title[-1].isspace()
+        and (recorded is None or type(recorded) is bool)
+        and (fetched is None or (type(fetched) is str and _STAMP_RE.fullmatch(fetched)))
+    ):
+        return None
+    if not optionals and not (
+        (cite is None or (type(cite) is str and _CITE_KEY_RE.fullmatch(cite)))
         and (year is None or (type(year) is int and values.EARLIEST_YEAR <= year <= latest))
         and (url is None or (type(url) is str and len(url) <= _LINK_MAX and _URL_FAST_RE.fullmatch(url)))
         and (
@@ -389,9 +395,7 @@ def _fast_paper(p: dict[str, Any], slugs: set[str], latest: int) -> dict[str, An
             or (type(doi) is str and len(doi) <= DOI_MAX and _DOI_FAST_RE.fullmatch(doi) and doi == doi.lower())
         )
         and (day is None or (type(day) is str and _DAY_RE.fullmatch(day)))
-        and (recorded is None or type(recorded) is bool)
         and (citations is None or (type(citations) is int and 0 <= citations <= limits.COUNT_MAX))
-        and (fetched is None or (type(fetched) is str and _STAMP_RE.fullmatch(fetched)))
     ):
         return None
     try:  # real dates and moments?
@@ -426,9 +430,9 @@ def _fast_paper(p: dict[str, Any], slugs: set[str], latest: int) -> dict[str, An
     }
 
 
-def _clean_paper(p: Any, slugs: set[str], latest: int) -> dict[str, Any]:
+def _clean_paper(p: Any, slugs: set[str], latest: int, optionals: bool = False) -> dict[str, Any]:
     if type(p) is dict:  # (not a ``gate.Duplicated``: that one is refused below)
-        fast = _fast_paper(p, slugs, latest)
+        fast = _fast_paper(p, slugs, latest, optionals)
         if fast is not None:
             return fast
     if not isinstance(p, dict):
@@ -628,7 +632,12 @@ def _clean_categories(raw: list[Any], where: Locate, problems: list[Problem]) ->
 
 
 def _clean_papers(
-    raw: list[Any], slugs: set[str], where: Locate, problems: list[Problem], consume: bool = False
+    raw: list[Any],
+    slugs: set[str],
+    where: Locate,
+    problems: list[Problem],
+    consume: bool = False,
+    canonical: Container[int] = (),
 ) -> list[dict[str, Any]]:
     latest = dt.date.today().year + 1
     papers: list[dict[str, Any]] = []
@@ -639,7 +648,7 @@ def _clean_papers(
         if consume:
             raw[i] = None
         try:
-            paper = _clean_paper(item, slugs, latest)
+            paper = _clean_paper(item, slugs, latest, i in canonical)
             if paper["key"] is not None and paper["key"] in keys:
                 raise InputError(f"key '{paper['key']}' is used by an earlier paper")
             for name, seen in taken.items():
@@ -689,7 +698,12 @@ def _clean_videos(
 
 
 def clean_document(
-    doc: Any, *, source: str = "document", locate: Locate | None = None, consume: bool = False
+    doc: Any,
+    *,
+    source: str = "document",
+    locate: Locate | None = None,
+    consume: bool = False,
+    canonical: Container[int] = (),
 ) -> tuple[dict[str, Any], list[Problem]]:
     """A document with every value checked and in canonical form, and the rows skipped.
 
@@ -700,12 +714,15 @@ def clean_document(
     None means the file names none. A video's tie to a paper that is not in the document is
     dropped and reported. ``consume``: the document is the caller's to give up (a file just
     read): each paper and video leaves its list once cleaned, so a big file is not held twice.
+    ``canonical``: the positions of papers whose optional values ``fast_optionals`` found
+    canonical, none empty (``lenient.lenient_papers`` says which): not checked again.
     """
     check_document(doc, source)
     where = locate or _default_locate
     problems: list[Problem] = []
     categories = _clean_categories(doc.get("categories") or [], where, problems)
-    papers = _clean_papers(doc.get("papers") or [], {c["slug"] for c in categories}, where, problems, consume)
+    slugs = {c["slug"] for c in categories}
+    papers = _clean_papers(doc.get("papers") or [], slugs, where, problems, consume, canonical)
     videos = _clean_videos(doc.get("videos") or [], {p["key"] for p in papers}, where, problems, consume)
     clean = {"format": FORMAT, "version": FORMAT_VERSION, "categories": categories, "papers": papers, "videos": videos}
     return clean, problems

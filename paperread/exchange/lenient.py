@@ -19,6 +19,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
+from operator import itemgetter
 from typing import Any
 
 from paperread.errors import InputError
@@ -49,23 +50,28 @@ _ASCII_ALNUM_RE = re.compile(r"[A-Za-z0-9]")  # (in ASCII text, what _NOT_ALNUM_
 
 def lenient_papers(
     papers: list[dict[str, Any]], where: Callable[[int], int | str]
-) -> tuple[list[dict[str, Any]], list[int], list[Problem]]:
+) -> tuple[list[dict[str, Any]], list[int], list[Problem], set[int]]:
     """The papers with every unreadable optional value left off and duplicates merged; the
-    indexes (into ``papers``) of those kept, and a warning for each value left off and each
-    paper merged. ``where(i)`` says where paper ``i`` is (its line). The papers are the caller's
+    indexes (into ``papers``) of those kept, a warning for each value left off and each
+    paper merged, and the positions (in the papers kept) of those whose optional values were
+    all canonical as read, none empty (``clean.fast_optionals``: ``clean_document``'s
+    ``canonical``). ``where(i)`` says where paper ``i`` is (its line). The papers are the caller's
     to give up (a file just read): each is cleaned in place, every field of a paper present."""
     latest = dt.date.today().year + 1
     cleaners = optional_cleaners(latest)
+    optional = itemgetter(*cleaners)
     kept: list[dict[str, Any]] = []
     indexes: list[int] = []
     problems: list[Problem] = []
+    canonical: set[int] = set()
     holders: dict[tuple[str, Any], int] = {}  # (field, value) -> position in ``kept``
     for i, paper in enumerate(papers):
         place = where(i)
         for name in _PAPER_FIELDS:
             if name not in paper:
                 paper[name] = None
-        for name, clean in () if fast_optionals(paper, latest) else cleaners.items():  # (each canonical: as it is)
+        fast = fast_optionals(paper, latest)
+        for name, clean in () if fast else cleaners.items():  # (each canonical: as it is)
             value = paper[name]
             if value is None or value == "":
                 continue
@@ -88,6 +94,7 @@ def lenient_papers(
         if same is not None:
             earlier, name = same
             _merge(kept[earlier], paper, earlier, holders)
+            canonical.discard(earlier)  # (it may have taken values cleaned on the full road)
             what = "key" if name == "key" else ID_NAMES[name]
             message = f"the same paper as line {where(indexes[earlier])} (same {what} and title): merged into it"
             problems.append(Problem("paper", place, message, skipped=False, merged=True))
@@ -109,10 +116,12 @@ def lenient_papers(
                     "the paper is imported without it"
                 )
                 problems.append(Problem("paper", place, message, skipped=False, left_off=True))
+        if fast and "" not in optional(paper):
+            canonical.add(len(kept))  # (an id taken off above is None: still canonical)
         _hold(paper, len(kept), holders)
         kept.append(paper)
         indexes.append(i)
-    return kept, indexes, problems
+    return kept, indexes, problems, canonical
 
 
 def _same_paper(

@@ -210,7 +210,7 @@ def read_bibtex(text: str, source: str) -> Parsed:
         raise InputError(f"{source} is not BibTeX: it has no @type{{key, ...}} entry")
 
     def finish() -> tuple[dict[str, Any], list[Problem]]:
-        kept_papers, kept, lenient = lenient_papers(papers, lambda i: lines[i])
+        kept_papers, kept, lenient, canonical = lenient_papers(papers, lambda i: lines[i])
         kept_lines = [lines[i] for i in kept]
         doc: dict[str, Any] = {
             "format": "paperread",
@@ -225,6 +225,7 @@ def read_bibtex(text: str, source: str) -> Parsed:
             source=source,
             locate=lambda kind, i, item: kept_lines[i] if kind == "paper" else f"{kind} #{i + 1}",
             consume=True,
+            canonical=canonical,
         )
         more = [replace(p, message="entry skipped: it has no title") if p.message == _NO_TITLE else p for p in more]
         for paper in doc["papers"]:

@@ -291,7 +291,7 @@ def read_csv(text: str, source: str) -> Parsed:
     carried = Carried(papers={k: v for k, v in modes.items() if k in columns}, order=True)
 
     def finish() -> tuple[dict[str, Any], list[Problem]]:
-        kept_papers, kept, lenient = lenient_papers(papers, lambda i: lines[i])
+        kept_papers, kept, lenient, canonical = lenient_papers(papers, lambda i: lines[i])
         kept_lines = [lines[i] for i in kept]
         doc: dict[str, Any] = {
             "format": "paperread", "version": 1, "categories": categories.items, "papers": kept_papers, "videos": [],
@@ -302,6 +302,7 @@ def read_csv(text: str, source: str) -> Parsed:
             source=source,
             locate=lambda kind, i, item: kept_lines[i] if kind == "paper" else f"{kind} #{i + 1}",
             consume=True,
+            canonical=canonical,
         )
         for paper in doc["papers"]:
             if paper["cite_key"] == paper["key"]:
