@@ -971,10 +971,10 @@ _PAPER_JSON_OK = (
     f"AND {_stamp_ok('p.citations_fetched_at')}"
 )
 # A category's papers in order (ix_paper_category_id_position: no sort), each as its JSON text
-# up to its reading list, left open: ``{"key": ..., "citation_history": [...], "reading": [``.
+# with an empty reading list (``{"key": ..., "citation_history": [...], "reading": []}``).
 _PAPERS_JSON_SQL = f"""
     SELECT p.id, iif({_PAPER_JSON_OK}, {_json_object(_PAPER_JSON_FIELDS, close=False)}, NULL)
-                 || ', "citation_history": ' || {_HISTORY_JSON} || ', "reading": [' AS json
+                 || ', "citation_history": ' || {_HISTORY_JSON} || ', "reading": []}}' AS json
     FROM paper p JOIN category c ON c.id = p.category_id
     WHERE p.category_id = :category ORDER BY p.position, p.id"""
 _READING_JSON = _json_object(
@@ -992,7 +992,7 @@ _READING_JSON_OK = " AND ".join(
 
 def export_papers_json(reader: Reader, category_ids: Iterable[int]) -> Iterator[list[tuple[int, str | None]]]:
     """SQLite: every paper of the categories (ids in the document's order), a batch of rows at a
-    time, as (id, its JSON text in the catalog document up to its reading list, left open), the
+    time, as (id, its JSON text in the catalog document with an empty reading list), the
     text None when some value is not in the form it is made for (``export_paper`` reads that
     paper's rows)."""
     for category in category_ids:

@@ -240,29 +240,23 @@ def write_json(reader: Reader, out: IO[str], *, fast: bool = True) -> dict[str, 
         tables = queries.export_tables(reader, ("categories", *queries.VIDEO_TABLES))
         categories = [{"slug": c["slug"], "name": c["name"]} for c in tables["categories"]]
         videos = document_videos(tables)
-        papers: Iterable[str] = _papers_json(reader, [c["id"] for c in tables["categories"]])
+        papers: Iterable[list[str]] = _paper_chunks(reader, [c["id"] for c in tables["categories"]])
     else:
         categories, paper_dicts, videos = document_parts(reader)
-        papers = map(_ENCODE, paper_dicts)
+        papers = _chunks(map(_ENCODE, paper_dicts))
     counts = {}
     out.write(f'{{"format": "{FORMAT}", "version": {FORMAT_VERSION},\n')
-    parts: tuple[tuple[str, Iterable[str], bool], ...] = (
-        ("categories", map(_ENCODE, categories), False),
+    parts: tuple[tuple[str, Iterable[list[str]], bool], ...] = (
+        ("categories", _chunks(map(_ENCODE, categories)), False),
         ("papers", papers, False),
-        ("videos", map(_ENCODE, videos), True),
+        ("videos", _chunks(map(_ENCODE, videos)), True),
     )
-    for name, items, last in parts:
+    for name, chunks, last in parts:
         out.write(f' "{name}": [')
         n = 0
-        chunk: list[str] = []
-        for item in items:
-            chunk.append(item)
-            n += 1
-            if len(chunk) >= 1000:
-                out.write(("\n  " if n == len(chunk) else ",\n  ") + ",\n  ".join(chunk))
-                chunk.clear()
-        if chunk:
-            out.write(("\n  " if n == len(chunk) else ",\n  ") + ",\n  ".join(chunk))
+        for chunk in chunks:
+            out.write(("\n  " if n == 0 else ",\n  ") + ",\n  ".join(chunk))
+            n += len(chunk)
         out.write(("\n ]" if n else "]") + ("}\n" if last else ",\n"))
         counts[name] = n
     return counts
@@ -271,26 +265,41 @@ def write_json(reader: Reader, out: IO[str], *, fast: bool = True) -> dict[str, 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 
 
-def _papers_json(reader: Reader, category_ids: list[int]) -> Iterator[str]:
-    """Each paper's text in the document, in order: SQLite's, its reading states' texts (streamed
-    beside) put in; a paper with a value SQLite's text is not made for is read and encoded here."""
+def _chunks(items: Iterable[str]) -> Iterator[list[str]]:
+    """``items`` a thousand at a time (never an empty list)."""
+    chunk: list[str] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= 1000:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _paper_chunks(reader: Reader, category_ids: list[int]) -> Iterator[list[str]]:
+    """The papers' texts in the document, in order, a batch at a time: SQLite's, the texts of a
+    paper's reading states (streamed beside) put in its empty list; a paper with a value SQLite's
+    text is not made for is read and encoded here."""
     from paperread import queries
 
     readings = (state for batch in queries.export_reading_json(reader) for state in batch)
     reading_id, reading = next(readings, (None, None))
     for batch in queries.export_papers_json(reader, category_ids):
+        texts = []
         for paper_id, text in batch:
             if paper_id != reading_id:
-                yield _paper_json(reader, paper_id) if text is None else text + "]}"
+                texts.append(text if text is not None else _paper_json(reader, paper_id))
                 continue
             states = []
             while reading_id == paper_id:
                 states.append(reading)
                 reading_id, reading = next(readings, (None, None))
             if text is None or None in states:
-                yield _paper_json(reader, paper_id)
-            else:
-                yield text + ", ".join(states) + "]}"  # type: ignore[arg-type]
+                texts.append(_paper_json(reader, paper_id))
+            else:  # ('... "reading": []}': the states go between the brackets)
+                texts.append(text[:-2] + ", ".join(states) + "]}")  # type: ignore[arg-type]
+        yield texts
 
 
 def _paper_json(reader: Reader, paper_id: int) -> str:
