@@ -857,6 +857,35 @@ def _by_category(reader: Reader, sql: str, read: Callable[[str, dict[str, Any]],
         yield from read(sql, {"category": category["id"]})
 
 
+_EXPORT_MARKDOWN_SQL = f"""
+    SELECT p.key, p.title, p.year, c.slug AS category, p.url, p.description, p.s2_id,
+           CASE WHEN {RECORDED} THEN 1 ELSE 0 END AS recorded
+    FROM paper p JOIN category c ON c.id = p.category_id {{where}}
+    ORDER BY {{order}}"""
+
+
+def export_markdown_rows(reader: Reader) -> Iterator[dict[str, Any]]:
+    """``export_papers`` with only the columns the README writes, streamed in catalog order."""
+    if reader.dialect == "sqlite":
+        return _by_category(reader, _EXPORT_MARKDOWN_SQL, reader.stream)
+    return reader.stream(_EXPORT_MARKDOWN_SQL.format(where="", order=_CATALOG_ORDER))
+
+
+_EXPORT_CSV_SQL = f"""
+    SELECT p.key, p.title, p.year, c.slug, CASE WHEN {RECORDED} THEN 'true' ELSE 'false' END, p.citation_count,
+           p.s2_id, p.arxiv_id, p.doi, p.url, p.description, p.authors, p.venue, p.cite_key
+    FROM paper p JOIN category c ON c.id = p.category_id {{where}}
+    ORDER BY {{order}}"""
+
+
+def export_csv_rows(reader: Reader) -> Iterator[list[tuple[Any, ...]]]:
+    """Every paper as ``export csv`` writes it, in catalog order, a batch of tuples at a time: the
+    values of ``formats.CSV_COLUMNS`` in order (recorded as 'true' or 'false')."""
+    if reader.dialect == "sqlite":
+        return _by_category(reader, _EXPORT_CSV_SQL, lambda sql, params: value_batches(reader, sql, params))
+    return value_batches(reader, _EXPORT_CSV_SQL.format(where="", order=_CATALOG_ORDER))
+
+
 _EXPORT_BIBTEX_SQL = """
     SELECT p.key, p.cite_key, p.title, p.authors, p.year, p.url, p.arxiv_id, p.doi, p.venue, p.s2_id, c.name
     FROM paper p JOIN category c ON c.id = p.category_id {where}

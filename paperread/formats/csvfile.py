@@ -320,26 +320,7 @@ def write_csv(reader: Reader, out: IO[str]) -> dict[str, int]:
     writer = csv.writer(out)  # RFC 4180: CRLF between rows, and any field with CR or LF quoted
     writer.writerow(CSV_COLUMNS)
     n = 0
-    for row in queries.export_papers(reader):
-        writer.writerow(
-            guard_row(
-                [
-                    row["key"],
-                    row["title"],
-                    row["year"],
-                    row["category"],
-                    "true" if row["recorded"] else "false",
-                    row["citations"],
-                    row["s2_id"],
-                    row["arxiv_id"],
-                    row["doi"],
-                    row["url"],
-                    row["description"],
-                    row["authors"],
-                    row["venue"],
-                    row["cite_key"],
-                ]
-            )
-        )
-        n += 1
+    for batch in queries.export_csv_rows(reader):  # (the columns of CSV_COLUMNS, in order)
+        writer.writerows(map(guard_row, batch))
+        n += len(batch)
     return {"papers": n}

@@ -38,5 +38,5 @@ def write_markdown(reader: Reader, out: IO[str]) -> dict[str, int]:
     tables = queries.export_tables(reader, ("categories", *queries.VIDEO_TABLES))  # one round trip
     categories = [{"slug": c["slug"], "name": c["name"]} for c in tables["categories"]]
     videos = document_videos(tables)
-    total, _ = write_readme_to(out, categories, queries.export_papers(reader), videos)  # (the rows as they are)
+    total, _ = write_readme_to(out, categories, queries.export_markdown_rows(reader), videos)  # (the rows as they are)
     return {"categories": len(categories), "papers": total, "videos": len(videos)}
