@@ -18,7 +18,9 @@ Per size, on SQLite files in bench/work/io/ (git-ignored):
 2. ``export`` of ``a.db`` in every format (json, csv, bibtex, markdown);
 3. ``import`` of each export into an empty catalog; the JSON one is exported again and must
    be byte for byte the first export (checked);
-4. ``import`` of each export again into the catalog that just took it: nothing to change;
+4. ``import`` of each export again into the catalog that just took it: nothing to change (the
+   catalog's generation is still the one that import left: the report its fingerprint keeps,
+   the file unread; ``paperread.reimport``);
 5. ``import`` of a newer JSON version (10 % of the papers changed, 10 % new) into a copy of
    ``a.db``: the upsert road writing the differences.
 

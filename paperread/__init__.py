@@ -65,7 +65,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("formats.common", "formats.latex"),
     ("formats.bibsyntax", "formats.bibfields"),
     ("formats", "sync", "viewsync"),
-    ("opening",),
+    ("opening", "reimport"),
     ("terminal", "output", "journal_report", "viewoutput", "site"),
     ("commands",),
     ("cli",),

@@ -17,7 +17,7 @@ from paperread.errors import DatabaseError
 
 # The Alembic revisions this code knows, oldest first; the last is the head.
 # tests/test_migrations.py keeps this in step with migrations/versions.
-KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")
+KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009")
 SCHEMA_HEAD = KNOWN_REVISIONS[-1]
 REVISION_SQL = "SELECT version_num FROM alembic_version"  # a catalog's schema revision
 

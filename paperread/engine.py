@@ -54,6 +54,49 @@ def _count_commit(_conn: Connection) -> None:
     COMMITS += 1
 
 
+# The catalog's generation (migration 0009): one more in the COMMIT of every transaction that
+# changed a row, whatever wrote it, so a re-import can tell that nothing has changed the catalog
+# since its import (``paperread.reimport``). A transaction that changed nothing (a read, a
+# write that found nothing to do) leaves it. ``tests/test_generation.py`` runs every writing
+# command and holds each to it.
+BUMP_SQL = "UPDATE catalog_state SET generation = generation + 1"
+# PostgreSQL: only when the transaction changed a row (its own statistics count the rows it
+# inserted, updated and deleted, triggers' included; a row it only locked took a transaction id
+# but changed nothing) and the table is there (a transaction on an older schema reads only);
+# sent with the COMMIT, in one round trip. Without ``track_counts``, whenever it has an id.
+_PG_BUMP_SQL = (
+    "DO $$ BEGIN IF txid_current_if_assigned() IS NOT NULL AND to_regclass('catalog_state') IS NOT NULL "
+    "AND (NOT current_setting('track_counts')::boolean OR EXISTS (SELECT 1 FROM pg_stat_xact_user_tables "
+    f"WHERE n_tup_ins + n_tup_upd + n_tup_del > 0)) THEN {BUMP_SQL}; END IF; END $$"
+)
+
+
+def _bump_sqlite_on_commit(conn: Connection) -> None:
+    raw: Any = conn.connection.dbapi_connection
+    if raw is None or raw.total_changes == conn.info.pop("changes_at_begin", None):
+        return
+    import sqlite3
+
+    try:
+        raw.execute(BUMP_SQL)
+    except sqlite3.OperationalError as exc:
+        if "no such table" not in str(exc):  # a catalog behind 0009 (or a downgrade): no generation
+            raise
+
+
+def _bump_postgresql_on_commit(conn: Connection) -> None:
+    """The bump and the COMMIT in one pipeline (one round trip, as the COMMIT alone was); psycopg's
+    own commit then finds the transaction ended and sends nothing."""
+    raw: Any = conn.connection.dbapi_connection
+    from psycopg.pq import TransactionStatus
+
+    if raw.info.transaction_status != TransactionStatus.INTRANS:
+        return  # nothing was sent (a lean session that wrote nothing), or it failed: psycopg's road
+    with raw.pipeline():
+        raw.execute(_PG_BUMP_SQL)
+        raw.execute("COMMIT")
+
+
 def make_engine(target: Target, *, ping: bool = False, lean: bool = False) -> Engine:
     """An engine with paperread's connection rules. ``ping``: test a pooled connection before
     each use (one round trip each; for a job that holds its engine for minutes).
@@ -89,6 +132,7 @@ def make_engine(target: Target, *, ping: bool = False, lean: bool = False) -> En
         event.listen(engine, "commit", _count_commit)
         if lean:
             _lean_postgresql(engine)
+        event.listen(engine, "commit", _bump_postgresql_on_commit)  # after the lean engine's own listener
         return engine
     # check_same_thread=False: a bulk load hands its connection to a background thread for
     # one statement while it waits (exchange.bulk.SearchFill); never two threads at once.
@@ -108,7 +152,9 @@ def make_engine(target: Target, *, ping: bool = False, lean: bool = False) -> En
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.info["changes_at_begin"] = conn.connection.dbapi_connection.total_changes  # type: ignore[union-attr]
 
+    event.listen(engine, "commit", _bump_sqlite_on_commit)
     event.listen(engine, "commit", _count_commit)
     return engine
 
@@ -267,20 +313,23 @@ def head_revision() -> str:
 
 
 @contextmanager
-def transaction(target: Target, *, schema_lock: bool = False) -> Iterator[Connection]:
+def transaction(target: Target, *, schema_lock: bool = False, read_only: bool = False) -> Iterator[Connection]:
     """One transaction on a short-lived engine, with connection failures made readable.
 
     ``schema_lock``: on PostgreSQL, wait for anyone else creating or upgrading the schema
-    (SQLite's BEGIN IMMEDIATE already serialises writers).
+    (SQLite's BEGIN IMMEDIATE already serialises writers). ``read_only``: rolled back at the
+    end (a check that asks the search index with a command, as ``db check`` does, keeps nothing).
     """
     if target.sqlite_path is not None:
         check_sqlite_file(target.sqlite_path)
     engine = make_engine(target)
     try:
-        with _connect(engine, target) as conn, conn.begin():
+        with _connect(engine, target) as conn, conn.begin() as begun:
             if schema_lock:
                 hold_schema(conn)
             yield conn
+            if read_only:
+                begun.rollback()
     except OperationalError as exc:
         raise DatabaseError(f"cannot use database '{target.display}': {target.scrub(_first_line(exc.orig))}") from None
     finally:
@@ -356,7 +405,7 @@ def database_revision(target: Target) -> tuple[str | None, str]:
     """(the database's revision, this code's head); creates nothing."""
     if target.sqlite_path is not None and not check_sqlite_file(target.sqlite_path):
         return None, SCHEMA_HEAD
-    with transaction(target) as conn:
+    with transaction(target, read_only=True) as conn:
         return revision_on(conn), SCHEMA_HEAD
 
 
@@ -399,7 +448,7 @@ def check_database(target: Target) -> None:
     """Raise DatabaseError unless the schema is current, SQLite's checks pass and no arXiv id
     or DOI is on two papers; one transaction."""
     _require_current(target)
-    with transaction(target) as conn:
+    with transaction(target, read_only=True) as conn:
         _check_schema_objects(conn, target)
         if target.sqlite_path is not None:
             result = conn.exec_driver_sql("PRAGMA quick_check").scalar()

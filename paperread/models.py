@@ -66,6 +66,22 @@ class CategoryFigures(SQLModel, table=True):
     recorded: int
 
 
+class CatalogState(SQLModel, table=True):
+    """One row (migration 0009): ``generation`` counts the write transactions that changed the
+    catalog (``engine`` adds one in each one's COMMIT), and the last import's fingerprint, the
+    generation it left and the report a re-import of the same file would give (``reimport``)."""
+
+    model_config = _DEFERRED
+
+    __tablename__ = "catalog_state"
+
+    id: int = Field(primary_key=True)
+    generation: int = Field(sa_column=Column(BigInteger, nullable=False))
+    import_key: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    import_generation: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    import_report: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
 class Paper(SQLModel, table=True):
     model_config = _DEFERRED
     __tablename__ = "paper"

@@ -31,11 +31,13 @@ class Counts:
     round_trips: int = 0
     statements: int = 0
     messages: list[str] = field(default_factory=list)  # the client's message types, in order
+    commits: int = 0  # COMMITs sent (a simple query, or a statement parsed in a pipeline)
 
     def reset(self) -> None:
         self.round_trips = 0
         self.statements = 0
         self.messages.clear()
+        self.commits = 0
 
 
 class _Frontend:
@@ -44,6 +46,7 @@ class _Frontend:
     def __init__(self) -> None:
         self.buffer = b""
         self.started = False
+        self.commits = 0  # COMMITs seen in the messages split so far
 
     def feed(self, data: bytes) -> list[str]:
         self.buffer += data
@@ -68,8 +71,12 @@ class _Frontend:
             (length,) = struct.unpack("!i", self.buffer[1:5])
             if len(self.buffer) < 1 + length:
                 return found
+            body = self.buffer[5 : 1 + length]
             self.buffer = self.buffer[1 + length :]
             found.append(kind)
+            if kind in ("Q", "P"):  # a simple query's text; a Parse's: its name, then its text
+                sql = body.split(b"\0")[0 if kind == "Q" else 1]
+                self.commits += sql.strip().rstrip(b";").upper() == b"COMMIT"
 
 
 class LatencyProxy:
@@ -174,7 +181,9 @@ class LatencyProxy:
             if parser is None:  # the server speaks
                 self._answered = True
                 return
+            before = parser.commits
             kinds = parser.feed(chunk)
+            self.counts.commits += parser.commits - before
             if self._answered and kinds and kinds != ["X"]:  # a Terminate is not waited for
                 self.counts.round_trips += 1
                 self._answered = False

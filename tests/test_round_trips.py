@@ -118,7 +118,7 @@ def test_single_paper_writes_take_few_round_trips(pg_catalog_url: str, proxy: La
     result = Cli(proxy.url_for(pg_catalog_url)).ok(*args)
     assert says in result.stdout + result.stderr
     assert 1 <= _query_trips(proxy) <= most, proxy.counts.messages
-    assert proxy.counts.messages.count("Q") == 1, proxy.counts.messages  # COMMIT: one transaction
+    assert proxy.counts.commits == 1, proxy.counts.messages  # one transaction
 
 
 def test_unread_and_unwatched_take_as_few(pg_catalog_url: str, proxy: LatencyProxy) -> None:

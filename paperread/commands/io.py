@@ -114,6 +114,13 @@ def import_file(
         )
         return
     data = read_input(file, "file", "give the file to import, or '-' for standard input")
+    from paperread import reimport
+
+    key = reimport.file_key(data, fmt=fmt.value if fmt else None, name=name, prune=prune, strict=strict)
+    known = reimport.known(state(ctx).target, key) if unmatched is None else None
+    if known is not None:  # the catalog is as importing these bytes left it: the report, the file unread
+        output.import_report(known[1], dry_run=dry_run, source=source, fmt=known[0], as_json=as_json, quiet=quiet)
+        return
     from paperread import formats
     from paperread.exchange.run import import_parsed, paused_gc
 
@@ -135,7 +142,11 @@ def import_file(
                     f"{len(parsed.problems)} row(s) of {source} could not be read; nothing was imported (--strict)"
                 )
             with writer(ctx) as session:
-                plan = import_parsed(session.connection(), parsed, dry_run=dry_run, prune=prune, phase=phase)
+                conn = session.connection()
+                plan = import_parsed(conn, parsed, dry_run=dry_run, prune=prune, phase=phase)
+                if not dry_run:  # in its transaction: what importing the file again would say
+                    again = reimport.after_import(plan, parsed.doc, len(parsed.problems))
+                    reimport.remember(conn, key, chosen, again)
     if chosen == "journal":  # known by its content: the journal's own road (no progress)
         if prune:
             usage_error("--prune does not go with --format journal: a journal holds notes, not the catalog")

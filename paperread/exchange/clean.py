@@ -12,13 +12,13 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable, Container, Iterable, Mapping
-from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
 from paperread import gate, limits, values
 from paperread.errors import InputError
 from paperread.exchange.document import FORMAT, FORMAT_VERSION, check_document, stamp_text
+from paperread.exchange.plan import Problem
 from paperread.values import READ_STATUSES
 
 CATEGORY_NAME_MAX = gate.LIMITS["category name"]
@@ -27,21 +27,6 @@ DOI_MAX = 200
 _TITLE_MAX = gate.LIMITS["title"]
 _LINK_MAX = gate.LIMITS["link"]
 ID_NAMES = {"s2_id": "Semantic Scholar id", "arxiv_id": "arXiv id", "doi": "DOI"}
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A row that was skipped (or part of one that was dropped), and where it was."""
-
-    kind: str  # "category", "paper", "video" or "file"
-    where: int | str  # a line number, or words such as "paper #3 'resnet'"
-    message: str
-    skipped: bool = True  # False: the row was kept, only part of it (a tie, a field) was dropped
-    left_off: bool = False  # a field of a kept paper was left off (unreadable, or another paper's id)
-    merged: bool = False  # the row was the same paper as an earlier one, and merged into it
-
-    def text(self) -> str:
-        return f"line {self.where}: {self.message}" if isinstance(self.where, int) else f"{self.where}: {self.message}"
 
 
 Locate = Callable[[str, int, Any], "int | str"]

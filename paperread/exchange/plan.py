@@ -21,7 +21,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from paperread.exchange.clean import Problem
+
+@dataclass(frozen=True)
+class Problem:
+    """A row that was skipped (or part of one that was dropped), and where it was."""
+
+    kind: str  # "category", "paper", "video" or "file"
+    where: int | str  # a line number, or words such as "paper #3 'resnet'"
+    message: str
+    skipped: bool = True  # False: the row was kept, only part of it (a tie, a field) was dropped
+    left_off: bool = False  # a field of a kept paper was left off (unreadable, or another paper's id)
+    merged: bool = False  # the row was the same paper as an earlier one, and merged into it
+
+    def text(self) -> str:
+        return f"line {self.where}: {self.message}" if isinstance(self.where, int) else f"{self.where}: {self.message}"
+
 
 KINDS = ("category", "paper", "video", "reading", "history", "watched", "video_note")
 
