@@ -6,7 +6,8 @@ walks every module's imports with ``ast`` and holds the code to this list. A new
 here before it gets its first import.
 
 0. Ground: ``errors``, ``limits``, ``resources`` (the packaged data), ``models`` (the schema).
-1. Values and clients: ``config`` (settings), ``gate`` (the text every door lets in: control
+1. Values and clients: ``config`` (settings), ``argv`` (the command line's words before Typer
+   reads them), ``gate`` (the text every door lets in: control
    characters, surrogates, lengths), ``cells`` (the CSV export's formula guard), ``outfile``
    (writing an export into a file, a FIFO or a device), ``values`` (the checks every door applies),
    ``mdtables`` (Markdown tables read in linear time), ``readme`` (the README table format, text in
@@ -16,8 +17,9 @@ here before it gets its first import.
    ``youtube`` (view-count clients over ``http``).
 2. The light read road: ``db`` (opening a reader over ``sqlite3``), ``pgread`` (the same over
    psycopg on PostgreSQL, round trips counted), ``queries`` (every read's SQL, the views shown with
-   videos among them), ``viewqueries`` (the reads of ``sync-views`` and ``trending --videos``). It
-   does not know the write road.
+   videos among them), ``viewqueries`` (the reads of ``sync-views`` and ``trending --videos``),
+   ``prefetch`` (a read's connection to a server opened while the rest is imported). It does not
+   know the write road.
 3. The write road: ``figures`` (the per-category figures the database keeps: recounted, checked),
    ``engine`` (SQLAlchemy engines, transactions, schema), ``locks`` (every lock and
    its key), ``store`` (the user's writes, plain functions over a Session), ``reader_state`` (a
@@ -47,6 +49,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "limits", "resources", "models"),
     (
         "config",
+        "argv",
         "gate",
         "cells",
         "outfile",
@@ -59,7 +62,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "bilibili",
         "youtube",
     ),
-    ("db", "pgread", "queries", "viewqueries"),
+    ("db", "pgread", "prefetch", "queries", "viewqueries"),
     ("figures", "engine", "locks", "store", "reader_state", "notes"),
     ("exchange", "journal_plan"),
     ("formats.common", "formats.latex"),

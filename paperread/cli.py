@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 from typer.main import get_command_name
 
 from paperread import __version__
+from paperread.argv import command_name, words_before_cursor
 from paperread.commands import AppState, catalog, curate, dbadmin, io, publish, reading, settings, sync, views
 from paperread.errors import EXIT_INTERRUPTED, EXIT_USAGE, PaperreadError
 
@@ -214,7 +215,7 @@ def app_for(args: list[str], environ: Mapping[str, str]) -> typer.Typer:
     is kept for --help, a missing or unknown command (its suggestions) and Tab on the
     command name itself.
     """
-    name = _command_name(_words_before_cursor(args, environ))
+    name = command_name(words_before_cursor(args, environ))
     if name is None:
         return app
     commands = [
@@ -227,37 +228,3 @@ def app_for(args: list[str], environ: Mapping[str, str]) -> typer.Typer:
     trimmed.registered_commands = commands
     trimmed.registered_groups = groups
     return trimmed
-
-
-def _words_before_cursor(args: list[str], environ: Mapping[str, str]) -> list[str]:
-    """The words given so far: ``args``, or when a shell asks for completions, the words
-    before the one being completed."""
-    if "_PAPERREAD_COMPLETE" not in environ:
-        return args
-    import shlex
-
-    try:
-        if "COMP_WORDS" in environ:  # bash
-            return shlex.split(environ["COMP_WORDS"])[1 : int(environ.get("COMP_CWORD", "0"))]
-        line = environ.get("_TYPER_COMPLETE_ARGS", "")  # zsh, fish, PowerShell
-        words = shlex.split(line)[1:]
-        return words if line.endswith(" ") else words[:-1]
-    except ValueError:  # unbalanced quotes, a bad COMP_CWORD
-        return []
-
-
-def _command_name(words: list[str]) -> str | None:
-    """The first word that is not a global option, or None if a global flag comes first."""
-    skip = False
-    for word in words:
-        if skip:
-            skip = False
-        elif word == "--db":
-            skip = True
-        elif word.startswith("--db=") or word == "--no-pager":
-            continue
-        elif word.startswith("-"):
-            return None
-        else:
-            return word
-    return None

@@ -19,7 +19,10 @@ Writes still take the write road (``engine``): SQLModel sessions.
 
 from __future__ import annotations
 
+import atexit
 import re
+import sys
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -33,6 +36,7 @@ from paperread.db import REVISION_SQL, check_server_revision
 from paperread.errors import DatabaseError
 
 CONNECT_TIMEOUT_S = 10
+_SWITCH_S = 0.0002  # the GIL's switch interval while a connection is opened early
 STREAM_ROWS = 1000  # rows a streamed statement fetches at a time
 
 # ``:name`` as SQLAlchemy's text() reads it (not ``::type``, not ``\:``), for psycopg's ``%(name)s``.
@@ -84,7 +88,8 @@ def connect(target: Target) -> psycopg.Connection[dict[str, Any]]:
     """An autocommit connection with rows as dicts, or one line saying why there is none."""
     info = conninfo(target)
     try:
-        return psycopg.connect(info, autocommit=True, row_factory=dict_row)
+        early = _take_early(info)  # opened while the commands were imported (``connect_early``)
+        return early if early is not None else _open(info)
     except psycopg.OperationalError as exc:
         raise DatabaseError(
             f"cannot connect to '{target.display}': {target.scrub(_first_line(exc))}",
@@ -95,6 +100,75 @@ def connect(target: Target) -> psycopg.Connection[dict[str, Any]]:
             f"invalid database URL '{target.display}': {target.scrub(_first_line(exc))}",
             hint="use postgresql+psycopg://user:password@host:port/database",
         ) from None
+
+
+def _open(info: str) -> psycopg.Connection[dict[str, Any]]:
+    return psycopg.connect(info, autocommit=True, row_factory=dict_row)
+
+
+class _Connecting:
+    """A connection being opened in a thread: the connection, or what stopped it."""
+
+    def __init__(self, info: str) -> None:
+        self.info = info
+        self.conn: psycopg.Connection[dict[str, Any]] | None = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="paperread-connect", daemon=True)
+        self.interval = 0.005
+
+    def _run(self) -> None:
+        try:
+            self.conn = _open(self.info)
+        except BaseException as exc:  # noqa: BLE001 (raised again by ``connect``, in the main thread)
+            self.error = exc
+
+    def join(self) -> None:
+        self.thread.join()
+        sys.setswitchinterval(self.interval)
+
+    def close(self) -> None:
+        self.join()
+        if self.conn is not None:
+            self.conn.close()
+
+
+_early: _Connecting | None = None
+
+
+def connect_early(target: Target) -> None:
+    """Start opening ``connect(target)``'s connection in a thread (``prefetch``): connecting
+    costs a round trip and the server's own start of a session, which need not wait for the
+    rest of the imports. A connection no one took is closed at exit."""
+    global _early
+    if _early is None:
+        _early = _Connecting(conninfo(target))
+        # Connecting takes a few dozen short steps, each needing the GIL the imports hold: at
+        # the default 5 ms switch interval it would wait for them (a convoy), not overlap.
+        _early.interval = sys.getswitchinterval()
+        sys.setswitchinterval(_SWITCH_S)
+        _early.thread.start()
+        atexit.register(_close_untaken)
+
+
+def _take_early(info: str) -> psycopg.Connection[dict[str, Any]] | None:
+    global _early
+    early, _early = _early, None
+    if early is None:
+        return None
+    if early.info != info:
+        early.close()
+        return None
+    early.join()
+    if early.error is not None:
+        raise early.error
+    return early.conn
+
+
+def _close_untaken() -> None:
+    global _early
+    early, _early = _early, None
+    if early is not None:
+        early.close()
 
 
 class PgReader:
