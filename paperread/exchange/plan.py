@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -141,7 +142,7 @@ class Plan:
 
     def count(self, kind: str, action: str) -> int:
         if self.load is not None:
-            return _load_counts(self.load).get(kind, 0) if action == "add" else 0
+            return self._load_counts.get(kind, 0) if action == "add" else 0
         return sum(1 for c in self.changes if c.kind == kind and c.action == action and not c.moved_only)
 
     @property
@@ -151,8 +152,12 @@ class Plan:
     @property
     def changed(self) -> bool:
         if self.load is not None:
-            return any(_load_counts(self.load).values())
+            return any(self._load_counts.values())
         return bool(self.changes)
+
+    @cached_property
+    def _load_counts(self) -> dict[str, int]:  # asked a dozen times by a report: counted once
+        return _load_counts(self.load) if self.load is not None else {}
 
     def tally(self, kind: str) -> dict[str, int]:
         """added, updated, unchanged, skipped, left_off (rows taken with some field left off),
