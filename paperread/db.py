@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -41,6 +42,11 @@ class Reader(Protocol):
 
     def stream(self, sql: str, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]: ...
 
+    def snapshot(self) -> AbstractContextManager[None]:
+        """Every statement inside sees the catalog as of one moment (an export of several
+        statements never holds half of a write that commits meanwhile)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -71,6 +77,19 @@ class SqliteReader:
         cur = self.conn.execute(sql, params or {})
         while batch := cur.fetchmany(1000):
             yield batch
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction (WAL: its snapshot is taken at its first read; writers go on)."""
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
 
     def close(self) -> None:
         self.conn.close()

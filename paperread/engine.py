@@ -575,6 +575,11 @@ class ConnectionReader:
         for row in result:
             yield dict(row._mapping)
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """The connection's own transaction holds every statement already (a write's, or SQLite's)."""
+        yield
+
     def close(self) -> None:
         self.conn.close()
         if self._owner is not None:

@@ -8,7 +8,8 @@ are counted, not only statements:
 - connecting is one round trip after TCP (the startup message; trust or a cached session);
   no statement is sent on connecting (SQLAlchemy sent four, and a ping);
 - the connection is in autocommit: no BEGIN of its own (each statement sees the committed
-  data, as READ COMMITTED did statement by statement inside a transaction);
+  data, as READ COMMITTED did statement by statement inside a transaction), but for an
+  export's snapshot (``PgReader.snapshot``), whose BEGIN rides along with its first statements;
 - the schema-version check rides along with the first query, pipelined with it in one
   round trip, and is looked at before that query's rows;
 - statements that do not depend on each other go together (``many``: one pipeline, one
@@ -24,6 +25,7 @@ import re
 import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, unquote
@@ -183,6 +185,7 @@ class PgReader:
         self._unchecked = target
         self._cursors = 0  # the server-side cursors ``stream`` has declared
         self._in_transaction = False
+        self._begin: str | None = None  # a BEGIN to send with the next statements (``snapshot``)
 
     def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         return self.many([(sql, params)])[0]
@@ -195,9 +198,15 @@ class PgReader:
             batch.insert(0, (REVISION_SQL, None))
         if not batch:
             return []
-        if target is None and len(batch) == 1:
+        begin, self._begin = self._begin, None
+        if begin is not None:  # (the revision is read inside it too: the same snapshot)
+            batch.insert(0, (begin, None))
+            self._in_transaction = True
+        if target is None and begin is None and len(batch) == 1:
             return [self._fetch(self.conn.execute(psycopg_sql(batch[0][0]), batch[0][1] or {}))]
         results, failure = together(self.conn, batch)
+        if begin is not None:
+            results.pop(0)
         if target is not None:
             revision = results.pop(0)
             if revision is None and not isinstance(failure, psycopg.errors.UndefinedTable):
@@ -215,13 +224,21 @@ class PgReader:
         self._cursors += 1
         name = f"paperread_rows_{self._cursors}"
         fetch = (f"FETCH {STREAM_ROWS} FROM {name}", None)
-        begin = [] if self._in_transaction else [("BEGIN", None)]
+        begin = [] if self._in_transaction or self._begin else [("BEGIN", None)]
         self._in_transaction = True
         rows = self.many([*begin, (f"DECLARE {name} NO SCROLL CURSOR FOR {sql}", params), fetch])[-1]
         yield from rows
         while len(rows) == STREAM_ROWS:
             rows = self.rows(*fetch)
             yield from rows
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One REPEATABLE READ transaction: its BEGIN goes with the next statements (no round
+        trip of its own); it ends (rolled back: it wrote nothing) when the reader closes."""
+        if not self._in_transaction:
+            self._begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+        yield
 
     def close(self) -> None:
         self.conn.close()

@@ -315,12 +315,13 @@ def export(
         usage_error("--order goes with 'export journal'")
     if fmt is Format.journal:
         user = state(ctx).user
-        with output.data_output(out) as stream, reader(ctx) as r:
+        with output.data_output(out) as stream, reader(ctx) as r, r.snapshot():
             counts = _write_journal(r, stream, user=user, order=order.value)
         output.exported("journal", counts, out)
         return
     # The output path is checked (and its temporary file made) before the database is opened.
-    with output.data_output(out) as stream, reader(ctx) as r:
+    # One snapshot: a write committed meanwhile is in the file whole or not at all.
+    with output.data_output(out) as stream, reader(ctx) as r, r.snapshot():
         counts = formats.write(fmt.value, r, stream)
     output.exported(fmt.value, counts, out)
 

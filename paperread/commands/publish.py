@@ -49,7 +49,7 @@ def site(
 
     user = state(ctx).user if with_notes else ""  # a bad PAPERREAD_USER is refused before anything is made
     with StagedSite(folder) as staged:
-        with reader(ctx) as r:
+        with reader(ctx) as r, r.snapshot():  # the pages agree: one moment of the catalog
             report = build(r, staged, SiteOptions(user=user, with_notes=with_notes))
         kept = staged.commit()
     output.site_built(report, folder, kept=kept, as_json=as_json)
