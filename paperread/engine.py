@@ -199,6 +199,20 @@ def _lean_postgresql(engine: Engine) -> None:
     dialect.get_default_isolation_level = lambda _dbapi_conn: "READ COMMITTED"
     dialect._set_backslash_escapes = backslash_escapes
 
+    @event.listens_for(engine, "do_connect")
+    def _early(dialect: Any, _record: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
+        """The connection ``prefetch`` opened while the command was imported, when it is the one
+        psycopg.connect would open here: the same settings, and the dialect's adapters psycopg's
+        own (no JSON or inet hooks configured). None: connect as ever."""
+        hooks = getattr(dialect, "_native_inet_types", None) is False or any(
+            getattr(dialect, name, None) for name in ("_json_serializer", "_json_deserializer")
+        )
+        if cargs or hooks:
+            return None
+        from paperread.pgread import take_early_write
+
+        return take_early_write({k: v for k, v in cparams.items() if k != "context"})
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.autocommit = True  # we issue BEGIN ourselves

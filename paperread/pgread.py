@@ -24,7 +24,7 @@ import atexit
 import re
 import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -109,24 +109,26 @@ def _open(info: str) -> psycopg.Connection[dict[str, Any]]:
 
 
 class _Connecting:
-    """A connection being opened in a thread: the connection, or what stopped it."""
+    """A connection being opened in a thread: the connection, or what stopped it. ``write``: a
+    plain connection, as the write road's engine opens it (``take_early_write``)."""
 
-    def __init__(self, info: str) -> None:
-        self.info = info
-        self.conn: psycopg.Connection[dict[str, Any]] | None = None
+    def __init__(self, info: str, *, write: bool = False) -> None:
+        self.info, self.write = info, write
+        self.conn: psycopg.Connection[Any] | None = None
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="paperread-connect", daemon=True)
         self.interval = 0.005
 
     def _run(self) -> None:
         try:
-            self.conn = _open(self.info)
+            self.conn = psycopg.connect(self.info) if self.write else _open(self.info)
         except BaseException as exc:  # noqa: BLE001 (raised again by ``connect``, in the main thread)
             self.error = exc
+        finally:
+            sys.setswitchinterval(self.interval)  # (the imports' own pace again, taken or not)
 
     def join(self) -> None:
         self.thread.join()
-        sys.setswitchinterval(self.interval)
 
     def close(self) -> None:
         self.join()
@@ -137,13 +139,13 @@ class _Connecting:
 _early: _Connecting | None = None
 
 
-def connect_early(target: Target) -> None:
-    """Start opening ``connect(target)``'s connection in a thread (``prefetch``): connecting
-    costs a round trip and the server's own start of a session, which need not wait for the
-    rest of the imports. A connection no one took is closed at exit."""
+def connect_early(target: Target, *, write: bool = False) -> None:
+    """Start opening ``connect(target)``'s connection (``write``: the write road's) in a thread
+    (``prefetch``): connecting costs a round trip and the server's own start of a session,
+    which need not wait for the rest of the imports. A connection no one took is closed at exit."""
     global _early
     if _early is None:
-        _early = _Connecting(conninfo(target))
+        _early = _Connecting(conninfo(target), write=write)
         # Connecting takes a few dozen short steps, each needing the GIL the imports hold: at
         # the default 5 ms switch interval it would wait for them (a convoy), not overlap.
         _early.interval = sys.getswitchinterval()
@@ -153,11 +155,28 @@ def connect_early(target: Target) -> None:
 
 
 def _take_early(info: str) -> psycopg.Connection[dict[str, Any]] | None:
+    return _take(lambda early: not early.write, lambda early: early.info == info)
+
+
+def take_early_write(settings: Mapping[str, Any]) -> psycopg.Connection[Any] | None:
+    """The connection opened early for a write, if it has exactly these connection settings
+    (what the write road's engine would pass to ``psycopg.connect``); else None, and the
+    engine connects as ever. Its failure to connect is raised here."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    wanted = {k: str(v) for k, v in settings.items() if v is not None}
+    return _take(lambda early: early.write, lambda early: conninfo_to_dict(early.info) == wanted)
+
+
+def _take(kind: Callable[[_Connecting], bool], same: Callable[[_Connecting], bool]) -> Any:
+    """The early connection, when it is of this ``kind`` (a read's or a write's: one of the
+    other kind is left for its taker) and opened with the ``same`` settings (else closed)."""
     global _early
-    early, _early = _early, None
-    if early is None:
+    early = _early
+    if early is None or not kind(early):
         return None
-    if early.info != info:
+    _early = None
+    if not same(early):
         early.close()
         return None
     early.join()

@@ -15,16 +15,17 @@ import pytest
 from paperread.argv import command_name, db_option, word_completed, words_before_cursor
 from tests.conftest import Cli
 
-# The console entry, with a record of which thread opened each read connection.
+# The console entry, with a record of which thread opened each connection to the server
+# (the read road's and the write road's engine both open theirs through psycopg.connect).
 PROBE = """
 import atexit, sys, threading
-from paperread import pgread
+import psycopg
 opened = []
-_open = pgread._open
-def watched(info):
+_connect = psycopg.connect
+def watched(*args, **kwargs):
     opened.append(threading.current_thread().name)
-    return _open(info)
-pgread._open = watched
+    return _connect(*args, **kwargs)
+psycopg.connect = watched
 atexit.register(lambda: sys.stderr.write("\\nOPENED=" + ",".join(opened) + "\\n"))
 sys.argv = ["paperread", *{args!r}]
 from paperread.start import main
@@ -92,10 +93,29 @@ def test_tab_on_a_server_takes_it_too_but_not_for_an_option(pg_catalog_url: str)
     assert record == "OPENED="
 
 
-def test_writes_help_and_files_open_nothing_early(pg_catalog_url: str, builtin_db: Path) -> None:
-    result, record = _entry(["--db", pg_catalog_url, "read", "resnet"])
+WRITES = [
+    (["read", "resnet"], ["show", "resnet", "--json"], '"read_status": "read"'),
+    (["reading", "vgg"], ["show", "vgg", "--json"], '"read_status": "reading"'),
+    (["edit", "alexnet", "--description", "edited early"], ["show", "alexnet"], "edited early"),
+    (["note", "bert", "--append", "a line written early"], ["show", "bert"], "a line written early"),
+    (["mark-recorded", "adam", "--title", "A video made early", "--date", "2024-05-01"], ["videos"], "made early"),
+]
+
+
+@pytest.mark.parametrize(("args", "look", "says"), WRITES, ids=[" ".join(a[:2]) for a, _, _ in WRITES])
+def test_a_write_on_a_server_takes_the_connection_opened_early(
+    pg_catalog_url: str, args: list[str], look: list[str], says: str
+) -> None:
+    result, record = _entry(["--db", pg_catalog_url, *args])
     assert result.returncode == 0, result.stderr
-    assert record == "OPENED="  # a write takes the write road's own connection
+    assert record == "OPENED=paperread-connect"  # one connection, opened during the imports, and written through
+    assert says in Cli(pg_catalog_url).ok(*look).stdout
+
+
+def test_writes_that_read_first_and_help_and_files_open_nothing_early(pg_catalog_url: str, builtin_db: Path) -> None:
+    result, record = _entry(["--db", pg_catalog_url, "remove", "resnet"])  # reads first, refuses without --yes
+    assert result.returncode == 1 and "--yes" in result.stderr
+    assert record == "OPENED=MainThread"
     result, record = _entry(["--db", pg_catalog_url, "list", "--help"], probe=PLAIN)
     assert result.returncode == 0 and "--category" in result.stdout
     assert record == "OPENED= PSYCOPG=False"
@@ -118,6 +138,48 @@ def test_a_server_that_does_not_answer_is_said_as_before() -> None:
     assert "Traceback" not in result.stderr
     assert result.stderr.strip() == Cli(url)("stats").stderr.strip()
     assert result.stderr.startswith(f"error: cannot connect to '{url}'")
+
+
+def test_a_write_to_a_server_that_does_not_answer_is_said_as_before() -> None:
+    url = f"postgresql+psycopg://nobody@127.0.0.1:{_closed_port()}/nothing"
+    result, record = _entry(["--db", url, "read", "resnet"])
+    assert result.returncode == 1
+    assert record == "OPENED=paperread-connect"
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == Cli(url)("read", "resnet").stderr.strip()
+    assert result.stderr.startswith(f"error: cannot write to '{url}'")
+
+
+def test_the_write_engine_takes_only_a_connection_made_for_it(pg_catalog_url: str) -> None:
+    """Opened with the engine's own settings: taken; with others (another database): closed and
+    not used; a read's connection is not a write's, nor the other way round."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    from paperread import pgread
+    from paperread.config import resolve_target
+    from paperread.engine import session_on
+
+    target = resolve_target(pg_catalog_url, {})
+    pgread.connect_early(target, write=True)
+    early = pgread._early
+    assert early is not None
+    assert pgread._take_early(pgread.conninfo(target)) is None and pgread._early is early  # left for the write
+    with session_on(target) as session:
+        assert session.connection().connection.dbapi_connection is early.conn
+    assert pgread._early is None
+
+    pgread.connect_early(target, write=True)
+    early = pgread._early
+    assert early is not None
+    settings = conninfo_to_dict(early.info)
+    assert pgread.take_early_write({**settings, "dbname": "another"}) is None
+    assert early.conn is not None and early.conn.closed and pgread._early is None
+
+    pgread.connect_early(target)  # a read's
+    early = pgread._early
+    assert early is not None
+    assert pgread.take_early_write(settings) is None and pgread._early is early
+    pgread._close_untaken()
 
 
 def test_a_bad_database_option_is_the_commands_to_say() -> None:
