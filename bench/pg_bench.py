@@ -327,9 +327,9 @@ def render(args: argparse.Namespace, rows: dict[str, Row], trips: dict[str, tupl
         "Verdicts use wall-clock medians; the CPU ratio beside each shows how much of a difference is the machine"
         " being busy. Round trips and statements are counted by the proxy from the client's bytes (PostgreSQL's"
         " wire protocol) in one extra run of each command, far, after the connection's own trips (the startup)."
-        " A read (and Tab) opens its connection while the program is still being imported (paperread.prefetch):"
-        " its startup round trip is paid during the imports, not after them; a write connects when its"
-        " transaction begins.",
+        " A read, Tab and a single-paper write open their connection while the program is still being imported"
+        " (paperread.prefetch): the startup round trip (and libpq's SSL question, in the sslmode column) is paid"
+        " during the imports, not after them; the write rows' budget still counts it, as an upper bound.",
         "",
     ]
     return "\n".join(lines)
