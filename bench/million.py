@@ -26,6 +26,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -174,6 +175,9 @@ def heavy(cmd: list[str], env: dict[str, str], catalogs: dict[int, Path], cli: C
             res.note = "n/a (no site command on this commit)"
         else:
             target = WORK / f"million-site-{n}"
+            # A fresh folder each run (not timed): building over an earlier run's million pages would
+            # also time their comparison and removal, and runs would not compare.
+            shutil.rmtree(target, ignore_errors=True)
             log(f"{' '.join(site[0])} [{n:,}] ...")
             argv = [*cmd, "--db", str(path), *site[0]]
             argv += ["--output", str(target)] if "--output" in site[1] else [str(target)]
