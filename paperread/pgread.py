@@ -155,7 +155,7 @@ def connect_early(target: Target, *, write: bool = False) -> None:
 
 
 def _take_early(info: str) -> psycopg.Connection[dict[str, Any]] | None:
-    return _take(lambda early: not early.write, lambda early: early.info == info)
+    return _take(write=False, same=lambda early: early.info == info)
 
 
 def take_early_write(settings: Mapping[str, Any]) -> psycopg.Connection[Any] | None:
@@ -165,15 +165,15 @@ def take_early_write(settings: Mapping[str, Any]) -> psycopg.Connection[Any] | N
     from psycopg.conninfo import conninfo_to_dict
 
     wanted = {k: str(v) for k, v in settings.items() if v is not None}
-    return _take(lambda early: early.write, lambda early: conninfo_to_dict(early.info) == wanted)
+    return _take(write=True, same=lambda early: conninfo_to_dict(early.info) == wanted)
 
 
-def _take(kind: Callable[[_Connecting], bool], same: Callable[[_Connecting], bool]) -> Any:
-    """The early connection, when it is of this ``kind`` (a read's or a write's: one of the
-    other kind is left for its taker) and opened with the ``same`` settings (else closed)."""
+def _take(*, write: bool, same: Callable[[_Connecting], bool]) -> Any:
+    """The early connection, when it was opened for a ``write`` or a read as asked (one for the
+    other road is left for its taker) and with the ``same`` settings (else closed)."""
     global _early
     early = _early
-    if early is None or not kind(early):
+    if early is None or early.write != write:
         return None
     _early = None
     if not same(early):
@@ -204,7 +204,8 @@ class PgReader:
         self._unchecked = target
         self._cursors = 0  # the server-side cursors ``stream`` has declared
         self._in_transaction = False
-        self._begin: str | None = None  # a BEGIN to send with the next statements (``snapshot``)
+        # The BEGIN to send with the next statements (``snapshot``'s, or a cursor's): ``many`` sends it.
+        self._begin: str | None = None
 
     def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         return self.many([(sql, params)])[0]
@@ -243,9 +244,9 @@ class PgReader:
         self._cursors += 1
         name = f"paperread_rows_{self._cursors}"
         fetch = (f"FETCH {STREAM_ROWS} FROM {name}", None)
-        begin = [] if self._in_transaction or self._begin else [("BEGIN", None)]
-        self._in_transaction = True
-        rows = self.many([*begin, (f"DECLARE {name} NO SCROLL CURSOR FOR {sql}", params), fetch])[-1]
+        if not self._in_transaction and self._begin is None:  # (a cursor lives in a transaction)
+            self._begin = "BEGIN"
+        rows = self.many([(f"DECLARE {name} NO SCROLL CURSOR FOR {sql}", params), fetch])[-1]
         yield from rows
         while len(rows) == STREAM_ROWS:
             rows = self.rows(*fetch)

@@ -150,7 +150,9 @@ def test_a_write_to_a_server_that_does_not_answer_is_said_as_before() -> None:
     assert result.stderr.startswith(f"error: cannot write to '{url}'")
 
 
-def test_the_write_engine_takes_only_a_connection_made_for_it(pg_catalog_url: str) -> None:
+def test_the_write_engine_takes_only_a_connection_made_for_it(
+    pg_catalog_url: str, request: pytest.FixtureRequest
+) -> None:
     """Opened with the engine's own settings: taken; with others (another database): closed and
     not used; a read's connection is not a write's, nor the other way round."""
     from psycopg.conninfo import conninfo_to_dict
@@ -159,6 +161,7 @@ def test_the_write_engine_takes_only_a_connection_made_for_it(pg_catalog_url: st
     from paperread.config import resolve_target
     from paperread.engine import session_on
 
+    request.addfinalizer(pgread._close_untaken)  # (a failed step leaves no early connection to later tests)
     target = resolve_target(pg_catalog_url, {})
     pgread.connect_early(target, write=True)
     early = pgread._early
@@ -179,7 +182,6 @@ def test_the_write_engine_takes_only_a_connection_made_for_it(pg_catalog_url: st
     early = pgread._early
     assert early is not None
     assert pgread.take_early_write(settings) is None and pgread._early is early
-    pgread._close_untaken()
 
 
 def test_a_bad_database_option_is_the_commands_to_say() -> None:

@@ -142,7 +142,7 @@ class Plan:
 
     def count(self, kind: str, action: str) -> int:
         if self.load is not None:
-            return self._load_counts.get(kind, 0) if action == "add" else 0
+            return self._bulk_counts.get(kind, 0) if action == "add" else 0
         return sum(1 for c in self.changes if c.kind == kind and c.action == action and not c.moved_only)
 
     @property
@@ -152,11 +152,11 @@ class Plan:
     @property
     def changed(self) -> bool:
         if self.load is not None:
-            return any(self._load_counts.values())
+            return any(self._bulk_counts.values())
         return bool(self.changes)
 
     @cached_property
-    def _load_counts(self) -> dict[str, int]:  # asked a dozen times by a report: counted once
+    def _bulk_counts(self) -> dict[str, int]:  # asked a dozen times by a report: counted once
         return _load_counts(self.load) if self.load is not None else {}
 
     def tally(self, kind: str) -> dict[str, int]:
